@@ -1,0 +1,45 @@
+# -*- Mode: python; py-indent-offset: 4; indent-tabs-mode: nil; coding: utf-8; -*-
+# waf build of edge-learning for ns-3 <= 3.35 (contrib/edge-learning).
+# Lists the same files as CMakeLists.txt; the ctest edge-learning-file-lists
+# checks that they agree. ns-3.35 with GCC 12 needs
+# ./waf configure --disable-werror --enable-examples --enable-tests.
+
+
+def configure(conf):
+    # External libraries through pkg-config, stored for module.use.
+    for package, store in (('openblas', 'OPENBLAS'), ('sqlite3', 'SQLITE3'),
+                           ('zlib', 'ZLIB')):
+        conf.check_cfg(package=package, uselib_store=store,
+                       args=['--cflags', '--libs'], mandatory=True)
+    conf.env.append_value('CFLAGS', ['-std=c11'])
+
+
+def build(bld):
+    module = bld.create_ns3_module('edge-learning', [
+        'core', 'network', 'internet', 'applications', 'mobility',
+        'propagation', 'wifi', 'lte', 'point-to-point'])
+    module.includes = ['model/hgq', 'model/learn']
+    module.source = [
+        # quantizer core (C11)
+        # learning core (C11)
+        # ns-3 model and helpers
+    ]
+    module.use = ['OPENBLAS', 'SQLITE3', 'ZLIB']
+
+    module_test = bld.create_ns3_module_test_library('edge-learning')
+    module_test.source = [
+    ]
+
+    headers = bld(features='ns3header')
+    headers.module = 'edge-learning'
+    headers.source = [
+        'model/hgq/hgq.h',
+        'model/learn/learn.h',
+    ]
+
+    if bld.env['ENABLE_EXAMPLES']:
+        for example in [
+        ]:
+            name = example.split('/')[-1][:-len('.cc')]
+            program = bld.create_ns3_program(name, ['edge-learning'])
+            program.source = example
