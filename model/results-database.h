@@ -1,0 +1,129 @@
+/*
+ * ResultsDatabase: the module's SQLite writer. One file (WAL journal),
+ * prepared statements, one transaction per round. Every bit, second and
+ * accuracy point of a run is queryable in SQL.
+ *
+ * Schema (version EDGE_LEARNING_SCHEMA_VERSION, stored in PRAGMA user_version;
+ * a file of another version is refused with a clear error, never mixed):
+ *   runs(run_id, status, scenario, quantizer, plan, n_devices, dimension,
+ *        model, seed, params, started_utc, finished_utc)
+ *   devices(run_id, device, x_m, y_m, distance_m, n_samples, label_histogram)
+ *   rounds(run_id, round, t_start_s, t_end_s, uplink_bits, uplink_bytes,
+ *          devices_done, accuracy, loss)
+ *   uploads(run_id, round, device, payload_bits, wire_bytes, t_start_s,
+ *           t_end_s, completed, cos_similarity)
+ */
+#ifndef EDGE_LEARNING_RESULTS_DATABASE_H
+#define EDGE_LEARNING_RESULTS_DATABASE_H
+
+#include "ns3/object.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ns3 {
+
+/** Columns of one row of `runs`, as written by BeginRun. */
+struct RunRecord
+{
+    std::string scenario;  //!< "wifi", "lte", "ideal"
+    std::string quantizer; //!< method name, e.g. "hgq"
+    std::string plan;      //!< resolved plan or method parameters
+    uint32_t nDevices{0};
+    uint64_t dimension{0}; //!< D, parameters of the model
+    std::string model;     //!< "cnn-small", ...
+    uint64_t seed{0};      //!< RngRun
+    std::string params;    //!< every attribute and command-line value, as JSON
+};
+
+/** One row of `devices`. */
+struct DeviceRecord
+{
+    uint32_t device{0};
+    double xM{0};
+    double yM{0};
+    double distanceM{0}; //!< to the server / access point / eNB
+    uint64_t nSamples{0};
+    std::vector<uint64_t> labelHistogram; //!< stored as a JSON array
+};
+
+/** One row of `uploads`. */
+struct UploadRecord
+{
+    uint32_t round{0};
+    uint32_t device{0};
+    uint64_t payloadBits{0}; //!< bits the quantizer reported (header + payload)
+    uint64_t wireBytes{0};   //!< bytes the socket carried (upload header included)
+    double tStartS{0};
+    std::optional<double> tEndS;         //!< unset for an upload that never completed
+    bool completed{false};               //!< false: straggler, left out of the aggregate
+    std::optional<double> cosSimilarity; //!< decoded vs true gradient
+};
+
+/** One row of `rounds`. */
+struct RoundRecord
+{
+    uint32_t round{0};
+    double tStartS{0};
+    double tEndS{0};
+    uint64_t uplinkBits{0};  //!< sum of payload bits of completed uploads
+    uint64_t uplinkBytes{0}; //!< sum of wire bytes of completed uploads
+    uint32_t devicesDone{0};
+    std::optional<double> accuracy; //!< unset on rounds not evaluated
+    std::optional<double> loss;
+};
+
+/**
+ * \brief SQLite writer of runs, devices, rounds and uploads.
+ *
+ * Errors (cannot open, wrong schema version, a failed statement) end the
+ * simulation with NS_FATAL_ERROR naming the file and SQLite's message.
+ */
+class ResultsDatabase : public Object
+{
+  public:
+    static constexpr int SCHEMA_VERSION = 1;
+
+    static TypeId GetTypeId();
+    ResultsDatabase();
+    ~ResultsDatabase() override;
+
+    /** Opens (creating if needed) the file; a second run appends. */
+    void Open(const std::string& path);
+    bool IsOpen() const;
+    std::string GetPath() const;
+
+    /** Inserts a `runs` row with status "running"; returns its run_id. */
+    int64_t BeginRun(const RunRecord& run);
+    /** Inserts the rows of `devices` for a run (one transaction). */
+    void WriteDevices(int64_t runId, const std::vector<DeviceRecord>& devices);
+    /** Writes one round and its uploads in one transaction. */
+    void WriteRound(int64_t runId, const RoundRecord& round,
+                    const std::vector<UploadRecord>& uploads);
+    /** Sets status ("complete" or "incomplete") and finished_utc. */
+    void FinishRun(int64_t runId, const std::string& status);
+
+    void Close();
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    // implementation detail, owned by results-database.cc
+    sqlite3* m_db{nullptr};
+    std::string m_path;
+    sqlite3_stmt* m_insertRun{nullptr};
+    sqlite3_stmt* m_insertDevice{nullptr};
+    sqlite3_stmt* m_insertRound{nullptr};
+    sqlite3_stmt* m_insertUpload{nullptr};
+    sqlite3_stmt* m_finishRun{nullptr};
+};
+
+} // namespace ns3
+
+#endif /* EDGE_LEARNING_RESULTS_DATABASE_H */
