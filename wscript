@@ -21,6 +21,7 @@ def build(bld):
     module.includes = ['model/hgq', 'model/learn']
     module.source = [
         # quantizer core (C11)
+        'model/hgq/search.c',
         # learning core (C11)
         # ns-3 model and helpers
     ]
