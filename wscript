@@ -34,8 +34,14 @@ def build(bld):
     headers = bld(features='ns3header')
     headers.module = 'edge-learning'
     headers.source = [
+        'helper/edge-learning-helper.h',
+        'model/edge-device-application.h',
+        'model/edge-server-application.h',
+        'model/gradient-quantizer.h',
+        'model/gradient-upload-header.h',
         'model/hgq/hgq.h',
         'model/learn/learn.h',
+        'model/learning-task.h',
     ]
 
     if bld.env['ENABLE_EXAMPLES']:
