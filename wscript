@@ -21,6 +21,14 @@ def build(bld):
     module.includes = ['model/hgq', 'model/learn']
     module.source = [
         # quantizer core (C11)
+        'model/hgq/aggregator.c',
+        'model/hgq/baseline-topk.c',
+        'model/hgq/baselines.c',
+        'model/hgq/bitio.c',
+        'model/hgq/hgq-method.c',
+        'model/hgq/hsq.c',
+        'model/hgq/quantizer.c',
+        'model/hgq/rng.c',
         'model/hgq/search.c',
         # learning core (C11)
         # ns-3 model and helpers

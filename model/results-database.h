@@ -3,15 +3,18 @@
  * prepared statements, one transaction per round. Every bit, second and
  * accuracy point of a run is queryable in SQL.
  *
- * Schema (version EDGE_LEARNING_SCHEMA_VERSION, stored in PRAGMA user_version;
+ * Schema (version SCHEMA_VERSION, stored in PRAGMA user_version;
  * a file of another version is refused with a clear error, never mixed):
- *   runs(run_id, status, scenario, quantizer, plan, n_devices, dimension,
- *        model, seed, params, started_utc, finished_utc)
+ *   runs(run_id, batch, status, scenario, quantizer, plan, n_devices,
+ *        dimension, model, seed, params, started_utc, finished_utc)
  *   devices(run_id, device, x_m, y_m, distance_m, n_samples, label_histogram)
  *   rounds(run_id, round, t_start_s, t_end_s, uplink_bits, uplink_bytes,
  *          devices_done, accuracy, loss)
  *   uploads(run_id, round, device, payload_bits, wire_bytes, t_start_s,
  *           t_end_s, completed, cos_similarity)
+ * `batch` labels the runs of one invocation (attribute "Batch"; by default one
+ * label per process), so a report can pick "the runs of the last command".
+ * Unsigned 64-bit values are stored bit for bit in SQLite's signed INTEGER.
  */
 #ifndef EDGE_LEARNING_RESULTS_DATABASE_H
 #define EDGE_LEARNING_RESULTS_DATABASE_H
@@ -78,6 +81,17 @@ struct RoundRecord
     std::optional<double> loss;
 };
 
+/** A `runs` row as read back. */
+struct StoredRun
+{
+    int64_t runId{0};
+    std::string batch;
+    std::string status; //!< "running", "complete" or "incomplete"
+    RunRecord record;
+    std::string startedUtc;                 //!< ISO-8601 UTC, e.g. 2026-12-04T20:31:05Z
+    std::optional<std::string> finishedUtc; //!< unset while running
+};
+
 /**
  * \brief SQLite writer of runs, devices, rounds and uploads.
  *
@@ -95,6 +109,16 @@ class ResultsDatabase : public Object
 
     /** Opens (creating if needed) the file; a second run appends. */
     void Open(const std::string& path);
+    /**
+     * Open without ending the simulation: returns false and sets *error
+     * (naming the path and what was found) on failure. Open calls it.
+     */
+    bool TryOpen(const std::string& path, std::string* error);
+    /**
+     * Opens an existing results file for reading only (report programs):
+     * never creates a file or a schema; same refusals as TryOpen.
+     */
+    bool TryOpenReadOnly(const std::string& path, std::string* error);
     bool IsOpen() const;
     std::string GetPath() const;
 
@@ -108,6 +132,23 @@ class ResultsDatabase : public Object
     /** Sets status ("complete" or "incomplete") and finished_utc. */
     void FinishRun(int64_t runId, const std::string& status);
 
+    /** Label written into `runs.batch` by BeginRun (attribute or per-process). */
+    std::string GetBatch() const;
+
+    // Reading (reports, tests, the experiment driver's summary).
+    /** Every run_id, ascending. */
+    std::vector<int64_t> GetRunIds() const;
+    /** The runs sharing the batch of the most recent run (highest run_id), ascending. */
+    std::vector<int64_t> GetLatestBatchRunIds() const;
+    /** The `runs` row, or nothing when no such run exists. */
+    std::optional<StoredRun> ReadRun(int64_t runId) const;
+    /** A run's `devices` rows, by device. */
+    std::vector<DeviceRecord> ReadDevices(int64_t runId) const;
+    /** A run's `rounds` rows, by round. */
+    std::vector<RoundRecord> ReadRounds(int64_t runId) const;
+    /** A run's `uploads` rows, by round then device. */
+    std::vector<UploadRecord> ReadUploads(int64_t runId) const;
+
     void Close();
 
   protected:
@@ -115,8 +156,16 @@ class ResultsDatabase : public Object
 
   private:
     // implementation detail, owned by results-database.cc
+    bool DoOpen(const std::string& path, bool readOnly, std::string* error);
+    void Exec(const char* sql, const char* what);
+    void CheckOpen(const char* what) const;
+    sqlite3_stmt* Prepare(const char* sql, const char* what) const;
+    [[noreturn]] void Fail(const char* what) const;
+
     sqlite3* m_db{nullptr};
     std::string m_path;
+    std::string m_batch; //!< attribute "Batch"; empty: the per-process label
+    bool m_readOnly{false};
     sqlite3_stmt* m_insertRun{nullptr};
     sqlite3_stmt* m_insertDevice{nullptr};
     sqlite3_stmt* m_insertRound{nullptr};

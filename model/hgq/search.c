@@ -4,20 +4,70 @@
  * minimising the chordal distance 1 - (c . x)^2 (HGQ.md), so this is the
  * nearest-neighbour rule of Grassmannian quantization.
  *
- * This first version is plain loops (one dot product at a time); the fast,
- * tiled sgemm version replaces hgq_codeword_search and must give the same
- * indices as the reference (up to ties within float rounding).
+ * Cost and where the time goes. Brute force is 2 K L flops per block, 2 K
+ * flops per coefficient. HGQ.md measured that an sgemm into a score matrix
+ * followed by a scalar abs-argmax runs at 80 M coef/s: the argmax, not the
+ * multiply, is the wall. This file therefore never writes scores. A small
+ * register-blocked kernel computes R blocks x V vectors of codeword scores
+ * in registers, and folds each score vector straight into a per-lane running
+ * (max |score|, signed score, index) state, so the argmax costs a handful of
+ * vector operations per 16 scores instead of a scalar compare per score.
+ *
+ * Tiling: the codebook is transposed once per call into scratch (C^T, L rows
+ * of K_pad floats, K_pad = K rounded up to 16, zero columns in the padding)
+ * so that one aligned vector load gives 16 codewords' coordinate j. Blocks
+ * are processed in tiles of HGQ_SEARCH_TILE blocks against panels of
+ * codewords whose C^T slice fits in L1; the per-lane running state of a tile
+ * lives in a small stack array between panels.
+ *
+ * The score is defined exactly, so every code path gives the same bits:
+ *   s_i = fma(x_{L-1}, c_{i,L-1}, ... fma(x_1, c_{i,1}, fma(x_0, c_{i,0}, 0)))
+ * (a fused multiply-add chain in increasing j, one rounding per step). The
+ * AVX-512, AVX2 and portable (fmaf) paths compute the same chain, so indices
+ * and projections are bit-identical across machines and the encoder is
+ * deterministic. The reference (hgq_codeword_search_reference) rounds the
+ * product and the sum separately, so its dot products differ from s_i by at
+ * most about 2 L u sum_j |c_ij x_j| (u = 2^-24, Higham's gamma_L bound for
+ * each); the two searches can pick different indices only where the two
+ * largest |scores| are that close (a near-tie), and a_m always equals the
+ * s_i of the returned index, i.e. |a_m| is the maximum of the computed
+ * scores. Exact ties (duplicate or negated codewords) give identical scores
+ * and resolve to the lowest index in every path, as in the reference.
  */
 #include "search.h"
 
 #include <math.h>
+#include <string.h>
+
+/* -DHGQ_SEARCH_NO_SIMD builds only the portable path (as on non-x86). */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && \
+    !defined(HGQ_SEARCH_NO_SIMD)
+#define HGQ_SEARCH_X86 1
+#include <immintrin.h>
+#else
+#define HGQ_SEARCH_X86 0
+#endif
+
+/* Codebook padding: a multiple of the widest vector (16 floats). */
+#define HGQ_SEARCH_PAD         16u
+/* Blocks per tile: the tile's running state (3 x 64 B per block) and its
+ * blocks stay in L1 while the codeword panels stream past. */
+#define HGQ_SEARCH_TILE        64u
+/* Bytes of C^T a panel may hold (L1 is 32-48 KiB on current x86 cores). */
+#define HGQ_SEARCH_PANEL_BYTES 16384u
+
+static size_t padded_size(uint32_t codebook_size) {
+  return ((size_t)codebook_size + HGQ_SEARCH_PAD - 1) / HGQ_SEARCH_PAD *
+         HGQ_SEARCH_PAD;
+}
 
 size_t hgq_codeword_search_scratch_floats(uint32_t codebook_size,
                                           uint32_t block_length) {
-  (void)block_length;
-  /* One row of scores; the reference loop does not use it. */
-  return (size_t)codebook_size;
+  /* C^T plus slack to align it to 64 bytes. */
+  return (size_t)block_length * padded_size(codebook_size) + HGQ_SEARCH_PAD;
 }
+
+/* ------------------------------------------------------------ reference */
 
 static void search_one(const float *codebook, uint32_t codebook_size,
                        uint32_t block_length, const float *x, uint32_t *index,
@@ -53,11 +103,395 @@ void hgq_codeword_search_reference(const float *codebook,
   }
 }
 
+/* ------------------------------------------------------ portable kernel */
+
+/* The defined score chain, one codeword at a time (fmaf rounds once). */
+static void search_portable(const float *codebook, uint32_t codebook_size,
+                            uint32_t block_length, const float *blocks,
+                            size_t block_count, uint32_t *indices,
+                            float *projections) {
+  for (size_t m = 0; m < block_count; ++m) {
+    const float *x = blocks + m * block_length;
+    uint32_t best = 0;
+    float best_abs = -1.0f;
+    float best_dot = 0.0f;
+    for (uint32_t i = 0; i < codebook_size; ++i) {
+      const float *c = codebook + (size_t)i * block_length;
+      float dot = 0.0f;
+      for (uint32_t j = 0; j < block_length; ++j)
+        dot = fmaf(x[j], c[j], dot);
+      float a = fabsf(dot);
+      if (a > best_abs) {
+        best_abs = a;
+        best_dot = dot;
+        best = i;
+      }
+    }
+    indices[m] = best;
+    projections[m] = best_dot;
+  }
+}
+
+#if HGQ_SEARCH_X86
+/* C^T into 64-byte aligned scratch: ct[j * k_pad + i] = codebook[i * L + j],
+ * zero for i >= K (a zero column scores exactly 0, which can only tie the
+ * maximum when every real score is 0, and then the lowest index wins). */
+static float *transpose_codebook(const float *codebook, uint32_t codebook_size,
+                                 uint32_t block_length, size_t k_pad,
+                                 float *scratch) {
+  uintptr_t p = ((uintptr_t)scratch + 63u) & ~(uintptr_t)63u;
+  float *ct = (float *)p;
+  for (uint32_t j = 0; j < block_length; ++j) {
+    float *row = ct + (size_t)j * k_pad;
+    for (uint32_t i = 0; i < codebook_size; ++i)
+      row[i] = codebook[(size_t)i * block_length + j];
+    for (size_t i = codebook_size; i < k_pad; ++i)
+      row[i] = 0.0f;
+  }
+  return ct;
+}
+
+static size_t panel_size(uint32_t block_length, size_t k_pad) {
+  size_t p = HGQ_SEARCH_PANEL_BYTES / (sizeof(float) * block_length);
+  p = p / 64u * 64u;
+  if (p < 64u)
+    p = 64u;
+  return p < k_pad ? p : k_pad;
+}
+
+/* ------------------------------------------------------ AVX-512 kernel */
+
+#define AVX512_TARGET __attribute__((target("avx512f,avx2,fma")))
+
+/* Per-lane running state of one block: lane l has seen codewords
+ * l, l + 16, ... of the panels so far. */
+typedef struct avx512_state {
+  __m512 abs_best;
+  __m512 val_best;
+  __m512i idx_best;
+} avx512_state;
+
+/* R blocks (rows x, stride L) against the panel's codewords [0, p) of C^T
+ * (row stride k_pad), codeword numbers starting at base. R, V compile-time. */
+#define AVX512_KERNEL(R, V)                                                   \
+  static inline __attribute__((always_inline))                                \
+  AVX512_TARGET void avx512_kernel_##R##x##V(                                 \
+      const float *ct, size_t k_pad, uint32_t block_length, const float *x,   \
+      avx512_state *st, uint32_t base) {                                      \
+    __m512 acc[R][V];                                                         \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)                       \
+        _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =       \
+            _mm512_setzero_ps();                                              \
+    for (uint32_t j = 0; j < block_length; ++j) {                             \
+      const float *row = ct + (size_t)j * k_pad;                              \
+      __m512 c[V];                                                            \
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) c[v] =              \
+          _mm512_load_ps(row + 16 * v);                                       \
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {                   \
+        __m512 b = _mm512_set1_ps(x[(size_t)r * block_length + j]);           \
+        _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =       \
+            _mm512_fmadd_ps(b, c[v], acc[r][v]);                              \
+      }                                                                       \
+    }                                                                         \
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,  \
+                                           11, 12, 13, 14, 15);               \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {                     \
+      __m512 ab = st[r].abs_best, vb = st[r].val_best;                        \
+      __m512i ib = st[r].idx_best;                                            \
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) {                   \
+        __m512 a = _mm512_abs_ps(acc[r][v]);                                  \
+        __mmask16 k = _mm512_cmp_ps_mask(a, ab, _CMP_GT_OQ);                  \
+        ab = _mm512_mask_mov_ps(ab, k, a);                                    \
+        vb = _mm512_mask_mov_ps(vb, k, acc[r][v]);                            \
+        ib = _mm512_mask_mov_epi32(                                           \
+            ib, k,                                                            \
+            _mm512_add_epi32(lane, _mm512_set1_epi32((int)(base + 16 * v)))); \
+      }                                                                       \
+      st[r].abs_best = ab;                                                    \
+      st[r].val_best = vb;                                                    \
+      st[r].idx_best = ib;                                                    \
+    }                                                                         \
+  }
+
+AVX512_KERNEL(4, 4)
+AVX512_KERNEL(4, 1)
+AVX512_KERNEL(1, 4)
+AVX512_KERNEL(1, 1)
+
+AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
+                                        uint32_t codebook_size,
+                                        uint32_t block_length,
+                                        const float *blocks, size_t block_count,
+                                        uint32_t *indices, float *projections) {
+  avx512_state st[HGQ_SEARCH_TILE];
+  const size_t panel = panel_size(block_length, k_pad);
+  for (size_t m0 = 0; m0 < block_count; m0 += HGQ_SEARCH_TILE) {
+    size_t t = block_count - m0;
+    if (t > HGQ_SEARCH_TILE)
+      t = HGQ_SEARCH_TILE;
+    const float *xt = blocks + m0 * block_length;
+    for (size_t r = 0; r < t; ++r) {
+      st[r].abs_best = _mm512_set1_ps(-1.0f);
+      st[r].val_best = _mm512_setzero_ps();
+      st[r].idx_best = _mm512_setzero_si512();
+    }
+    for (size_t p0 = 0; p0 < k_pad; p0 += panel) {
+      size_t p = k_pad - p0;
+      if (p > panel)
+        p = panel;
+      const float *ctp = ct + p0;
+      size_t r = 0;
+      for (; r + 4 <= t; r += 4) {
+        const float *x = xt + r * block_length;
+        size_t v = 0;
+        for (; v + 64 <= p; v += 64)
+          avx512_kernel_4x4(ctp + v, k_pad, block_length, x, st + r,
+                            (uint32_t)(p0 + v));
+        for (; v < p; v += 16)
+          avx512_kernel_4x1(ctp + v, k_pad, block_length, x, st + r,
+                            (uint32_t)(p0 + v));
+      }
+      for (; r < t; ++r) {
+        const float *x = xt + r * block_length;
+        size_t v = 0;
+        for (; v + 64 <= p; v += 64)
+          avx512_kernel_1x4(ctp + v, k_pad, block_length, x, st + r,
+                            (uint32_t)(p0 + v));
+        for (; v < p; v += 16)
+          avx512_kernel_1x1(ctp + v, k_pad, block_length, x, st + r,
+                            (uint32_t)(p0 + v));
+      }
+    }
+    /* Across lanes: the largest |score|, then the lowest index holding it. */
+    for (size_t r = 0; r < t; ++r) {
+      float best = _mm512_reduce_max_ps(st[r].abs_best);
+      __mmask16 k =
+          _mm512_cmp_ps_mask(st[r].abs_best, _mm512_set1_ps(best), _CMP_EQ_OQ);
+      uint32_t idx = (uint32_t)_mm512_mask_reduce_min_epu32(k, st[r].idx_best);
+      __mmask16 w = _mm512_mask_cmpeq_epi32_mask(k, st[r].idx_best,
+                                                 _mm512_set1_epi32((int)idx));
+      float val = _mm512_cvtss_f32(_mm512_maskz_compress_ps(w, st[r].val_best));
+      if (idx >= codebook_size || k == 0) { /* every score NaN */
+        idx = 0;
+        val = 0.0f;
+      }
+      indices[m0 + r] = idx;
+      projections[m0 + r] = val;
+    }
+  }
+}
+
+/* --------------------------------------------------------- AVX2 kernel */
+
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+
+typedef struct avx2_state {
+  __m256 abs_best;
+  __m256 val_best;
+  __m256i idx_best;
+} avx2_state;
+
+/* Same as the AVX-512 kernel with 8 lanes and 16 registers. */
+#define AVX2_KERNEL(R, V)                                                   \
+  static inline __attribute__((always_inline))                              \
+  AVX2_TARGET void avx2_kernel_##R##x##V(                                   \
+      const float *ct, size_t k_pad, uint32_t block_length, const float *x, \
+      avx2_state *st, uint32_t base) {                                      \
+    const __m256 sign = _mm256_set1_ps(-0.0f);                              \
+    __m256 acc[R][V];                                                       \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)                     \
+        _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =     \
+            _mm256_setzero_ps();                                            \
+    for (uint32_t j = 0; j < block_length; ++j) {                           \
+      const float *row = ct + (size_t)j * k_pad;                            \
+      __m256 c[V];                                                          \
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) c[v] =            \
+          _mm256_load_ps(row + 8 * v);                                      \
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {                 \
+        __m256 b = _mm256_broadcast_ss(x + (size_t)r * block_length + j);   \
+        _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =     \
+            _mm256_fmadd_ps(b, c[v], acc[r][v]);                            \
+      }                                                                     \
+    }                                                                       \
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);         \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {                   \
+      __m256 ab = st[r].abs_best, vb = st[r].val_best;                      \
+      __m256 ib = _mm256_castsi256_ps(st[r].idx_best);                      \
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) {                 \
+        __m256 a = _mm256_andnot_ps(sign, acc[r][v]);                       \
+        __m256 k = _mm256_cmp_ps(a, ab, _CMP_GT_OQ);                        \
+        ab = _mm256_blendv_ps(ab, a, k);                                    \
+        vb = _mm256_blendv_ps(vb, acc[r][v], k);                            \
+        ib = _mm256_blendv_ps(                                              \
+            ib,                                                             \
+            _mm256_castsi256_ps(_mm256_add_epi32(                           \
+                lane, _mm256_set1_epi32((int)(base + 8 * v)))),             \
+            k);                                                             \
+      }                                                                     \
+      st[r].abs_best = ab;                                                  \
+      st[r].val_best = vb;                                                  \
+      st[r].idx_best = _mm256_castps_si256(ib);                             \
+    }                                                                       \
+  }
+
+AVX2_KERNEL(4, 2)
+AVX2_KERNEL(4, 1)
+AVX2_KERNEL(1, 2)
+AVX2_KERNEL(1, 1)
+
+AVX2_TARGET static void search_avx2(const float *ct, size_t k_pad,
+                                    uint32_t codebook_size,
+                                    uint32_t block_length, const float *blocks,
+                                    size_t block_count, uint32_t *indices,
+                                    float *projections) {
+  avx2_state st[HGQ_SEARCH_TILE];
+  const size_t panel = panel_size(block_length, k_pad);
+  for (size_t m0 = 0; m0 < block_count; m0 += HGQ_SEARCH_TILE) {
+    size_t t = block_count - m0;
+    if (t > HGQ_SEARCH_TILE)
+      t = HGQ_SEARCH_TILE;
+    const float *xt = blocks + m0 * block_length;
+    for (size_t r = 0; r < t; ++r) {
+      st[r].abs_best = _mm256_set1_ps(-1.0f);
+      st[r].val_best = _mm256_setzero_ps();
+      st[r].idx_best = _mm256_setzero_si256();
+    }
+    for (size_t p0 = 0; p0 < k_pad; p0 += panel) {
+      size_t p = k_pad - p0;
+      if (p > panel)
+        p = panel;
+      const float *ctp = ct + p0;
+      size_t r = 0;
+      for (; r + 4 <= t; r += 4) {
+        const float *x = xt + r * block_length;
+        size_t v = 0;
+        for (; v + 16 <= p; v += 16)
+          avx2_kernel_4x2(ctp + v, k_pad, block_length, x, st + r,
+                          (uint32_t)(p0 + v));
+        for (; v < p; v += 8)
+          avx2_kernel_4x1(ctp + v, k_pad, block_length, x, st + r,
+                          (uint32_t)(p0 + v));
+      }
+      for (; r < t; ++r) {
+        const float *x = xt + r * block_length;
+        size_t v = 0;
+        for (; v + 16 <= p; v += 16)
+          avx2_kernel_1x2(ctp + v, k_pad, block_length, x, st + r,
+                          (uint32_t)(p0 + v));
+        for (; v < p; v += 8)
+          avx2_kernel_1x1(ctp + v, k_pad, block_length, x, st + r,
+                          (uint32_t)(p0 + v));
+      }
+    }
+    for (size_t r = 0; r < t; ++r) {
+      float ab[8], vb[8];
+      uint32_t ib[8];
+      _mm256_storeu_ps(ab, st[r].abs_best);
+      _mm256_storeu_ps(vb, st[r].val_best);
+      _mm256_storeu_si256((__m256i *)ib, st[r].idx_best);
+      float best = ab[0];
+      for (int l = 1; l < 8; ++l)
+        best = ab[l] > best ? ab[l] : best;
+      uint32_t idx = UINT32_MAX;
+      float val = 0.0f;
+      for (int l = 0; l < 8; ++l)
+        if (ab[l] == best && ib[l] < idx) {
+          idx = ib[l];
+          val = vb[l];
+        }
+      if (idx >= codebook_size) { /* every score NaN */
+        idx = 0;
+        val = 0.0f;
+      }
+      indices[m0 + r] = idx;
+      projections[m0 + r] = val;
+    }
+  }
+}
+#endif /* HGQ_SEARCH_X86 */
+
+/* ------------------------------------------------------------- dispatch */
+
+int hgq_codeword_search_isa_supported(hgq_search_isa isa) {
+  switch (isa) {
+  case HGQ_SEARCH_ISA_AUTO:
+  case HGQ_SEARCH_ISA_PORTABLE:
+    return 1;
+#if HGQ_SEARCH_X86
+  case HGQ_SEARCH_ISA_AVX2:
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  case HGQ_SEARCH_ISA_AVX512:
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#endif
+  default:
+    return 0;
+  }
+}
+
+static hgq_search_isa resolve_isa(hgq_search_isa isa) {
+  if (isa != HGQ_SEARCH_ISA_AUTO)
+    return isa;
+  if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX512))
+    return HGQ_SEARCH_ISA_AVX512;
+  if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX2))
+    return HGQ_SEARCH_ISA_AVX2;
+  return HGQ_SEARCH_ISA_PORTABLE;
+}
+
+const char *hgq_codeword_search_isa_name(hgq_search_isa isa) {
+  switch (resolve_isa(isa)) {
+  case HGQ_SEARCH_ISA_PORTABLE:
+    return "portable";
+  case HGQ_SEARCH_ISA_AVX2:
+    return "avx2";
+  case HGQ_SEARCH_ISA_AVX512:
+    return "avx512";
+  default:
+    return "unknown";
+  }
+}
+
+int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
+                            uint32_t codebook_size, uint32_t block_length,
+                            const float *blocks, size_t block_count,
+                            uint32_t *indices, float *projections,
+                            float *scratch) {
+  isa = resolve_isa(isa);
+  if (!hgq_codeword_search_isa_supported(isa))
+    return -1;
+  if (block_count == 0)
+    return 0;
+  if (codebook_size == 0 || block_length == 0) {
+    /* Nothing to choose from, or every score is 0: index 0, projection 0. */
+    memset(indices, 0, block_count * sizeof *indices);
+    memset(projections, 0, block_count * sizeof *projections);
+    return 0;
+  }
+#if HGQ_SEARCH_X86
+  if (isa == HGQ_SEARCH_ISA_AVX512 || isa == HGQ_SEARCH_ISA_AVX2) {
+    size_t k_pad = padded_size(codebook_size);
+    const float *ct = transpose_codebook(codebook, codebook_size, block_length,
+                                         k_pad, scratch);
+    if (isa == HGQ_SEARCH_ISA_AVX512)
+      search_avx512(ct, k_pad, codebook_size, block_length, blocks, block_count,
+                    indices, projections);
+    else
+      search_avx2(ct, k_pad, codebook_size, block_length, blocks, block_count,
+                  indices, projections);
+    return 0;
+  }
+#endif
+  (void)scratch;
+  search_portable(codebook, codebook_size, block_length, blocks, block_count,
+                  indices, projections);
+  return 0;
+}
+
 void hgq_codeword_search(const float *codebook, uint32_t codebook_size,
                          uint32_t block_length, const float *blocks,
                          size_t block_count, uint32_t *indices,
                          float *projections, float *scratch) {
-  (void)scratch;
-  hgq_codeword_search_reference(codebook, codebook_size, block_length, blocks,
-                                block_count, indices, projections);
+  (void)hgq_codeword_search_isa(HGQ_SEARCH_ISA_AUTO, codebook, codebook_size,
+                                block_length, blocks, block_count, indices,
+                                projections, scratch);
 }

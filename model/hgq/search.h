@@ -10,8 +10,11 @@
  *
  * Brute force costs 2 K L flops per block, i.e. 2 K flops per coefficient
  * whatever L is; the implementation works in cache-sized tiles of blocks
- * (scores = X_tile C^T through sgemm, then a vectorised abs-argmax per row)
- * so that scores never leave cache.
+ * with a register-blocked SIMD kernel that folds each vector of scores into
+ * a running abs-argmax, so that scores never leave registers (search.c).
+ * Scores are a fused multiply-add chain (see hgq_search_isa below): results
+ * are bit-identical on every machine; they may differ from the reference
+ * (separate multiply and add) only on near-ties within float rounding.
  */
 #ifndef HGQ_SEARCH_H
 #define HGQ_SEARCH_H
@@ -42,6 +45,31 @@ void hgq_codeword_search_reference(const float *codebook,
                                    uint32_t block_length, const float *blocks,
                                    size_t block_count, uint32_t *indices,
                                    float *projections);
+
+/*
+ * Instruction-set variants, for tests (every variant must give bit-identical
+ * results) and benchmarks. The score of codeword i is the fused multiply-add
+ * chain fma(x_{L-1}, c_{i,L-1}, ... fma(x_0, c_{i,0}, 0)) in every variant.
+ */
+typedef enum hgq_search_isa {
+  HGQ_SEARCH_ISA_AUTO = 0,     /* the fastest this CPU supports */
+  HGQ_SEARCH_ISA_PORTABLE = 1, /* plain C (fmaf), any platform */
+  HGQ_SEARCH_ISA_AVX2 = 2,     /* x86-64 AVX2 + FMA */
+  HGQ_SEARCH_ISA_AVX512 = 3    /* x86-64 AVX-512F */
+} hgq_search_isa;
+
+/** 1 if this build and CPU can run the variant, else 0. */
+int hgq_codeword_search_isa_supported(hgq_search_isa isa);
+
+/** "portable", "avx2", "avx512" (AUTO names the variant it resolves to). */
+const char *hgq_codeword_search_isa_name(hgq_search_isa isa);
+
+/** hgq_codeword_search with a chosen variant; -1 if it is not supported. */
+int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
+                            uint32_t codebook_size, uint32_t block_length,
+                            const float *blocks, size_t block_count,
+                            uint32_t *indices, float *projections,
+                            float *scratch);
 
 #ifdef __cplusplus
 }
