@@ -32,6 +32,8 @@ def build(bld):
         'model/hgq/search.c',
         # learning core (C11)
         # ns-3 model and helpers
+        'model/results-database.cc',
+        'model/results-summary.cc',
     ]
     module.use = ['OPENBLAS', 'SQLITE3', 'ZLIB']
 
@@ -50,6 +52,8 @@ def build(bld):
         'model/hgq/hgq.h',
         'model/learn/learn.h',
         'model/learning-task.h',
+        'model/results-database.h',
+        'model/results-summary.h',
     ]
 
     if bld.env['ENABLE_EXAMPLES']:
