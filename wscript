@@ -32,6 +32,10 @@ def build(bld):
         'model/hgq/search.c',
         # learning core (C11)
         # ns-3 model and helpers
+        'helper/edge-ideal-scenario-helper.cc',
+        'helper/edge-lte-scenario-helper.cc',
+        'helper/edge-scenario-helper.cc',
+        'helper/edge-wifi-scenario-helper.cc',
         'model/results-database.cc',
         'model/results-summary.cc',
     ]
@@ -44,7 +48,11 @@ def build(bld):
     headers = bld(features='ns3header')
     headers.module = 'edge-learning'
     headers.source = [
+        'helper/edge-ideal-scenario-helper.h',
         'helper/edge-learning-helper.h',
+        'helper/edge-lte-scenario-helper.h',
+        'helper/edge-scenario-helper.h',
+        'helper/edge-wifi-scenario-helper.h',
         'model/edge-device-application.h',
         'model/edge-server-application.h',
         'model/gradient-quantizer.h',
