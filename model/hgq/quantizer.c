@@ -386,10 +386,18 @@ int hgq_quantizer_encode(hgq_quantizer *q, const float *g, size_t dimension,
     if (recon)
       memset(recon, 0, d * sizeof(float));
   } else {
+    /* A failed encode leaves the quantizer as it was: the RNG state is
+     * restored, and the memory is only updated after success. */
+    hgq_rng saved_rng = q->rng;
     hgq_bit_writer w;
     hgq_bit_writer_init(&w, out + hdr, capacity - hdr);
-    FORWARD_IF_ERROR(q->ops->encode(q, x, &w, recon));
-    FORWARD_IF_ERROR(hgq_bit_writer_finish(&w));
+    int status = q->ops->encode(q, x, &w, recon);
+    if (status >= 0)
+      status = hgq_bit_writer_finish(&w);
+    if (status < 0) {
+      q->rng = saved_rng;
+      return status;
+    }
     payload_bits = hgq_bit_writer_bits(&w);
   }
 
