@@ -31,6 +31,15 @@ def build(bld):
         'model/hgq/rng.c',
         'model/hgq/search.c',
         # learning core (C11)
+        'model/learn/dataset.c',
+        'model/learn/model.c',
+        'model/learn/partition.c',
+        'model/learn/rng.c',
+        'model/learn/sampler.c',
+        'model/learn/status.c',
+        'model/learn/train.c',
+        # (learn's internal headers, not compiled on their own:
+        #  model/learn/learn-internal.h model/learn/learn-model.h)
         # ns-3 model and helpers
         'helper/edge-ideal-scenario-helper.cc',
         'helper/edge-lte-scenario-helper.cc',
