@@ -52,6 +52,7 @@ def build(bld):
 
     module_test = bld.create_ns3_module_test_library('edge-learning')
     module_test.source = [
+        'test/edge-learning-database-test-suite.cc',
     ]
 
     headers = bld(features='ns3header')
