@@ -42,9 +42,15 @@ def build(bld):
         #  model/learn/learn-internal.h model/learn/learn-model.h)
         # ns-3 model and helpers
         'helper/edge-ideal-scenario-helper.cc',
+        'helper/edge-learning-helper.cc',
         'helper/edge-lte-scenario-helper.cc',
         'helper/edge-scenario-helper.cc',
         'helper/edge-wifi-scenario-helper.cc',
+        'model/edge-device-application.cc',
+        'model/edge-server-application.cc',
+        'model/gradient-quantizer.cc',
+        'model/gradient-upload-header.cc',
+        'model/learning-task.cc',
         'model/results-database.cc',
         'model/results-summary.cc',
     ]

@@ -107,16 +107,18 @@ class EdgeDeviceApplication : public Application
     void StartApplication() override;
     void StopApplication() override;
 
+    void Initialise();
+    uint64_t DrawSeed();
     void Connect();
     void ScheduleReconnect();
     void ConnectionSucceeded(Ptr<Socket> socket);
     void ConnectionFailed(Ptr<Socket> socket);
-    void NormalClose(Ptr<Socket> socket);
-    void ErrorClose(Ptr<Socket> socket);
+    void ConnectionClosed(Ptr<Socket> socket);
     void DataSent(Ptr<Socket> socket, uint32_t available);
     void HandleRead(Ptr<Socket> socket);
     void ComputeAndEncode(uint32_t round, const float* weights);
     void StartUpload();
+    void QueueMessage();
     void SendPending();
     void DropSocket();
 
@@ -138,20 +140,25 @@ class EdgeDeviceApplication : public Application
 
     Ptr<Socket> m_socket;
     bool m_connected;
-    bool m_running;
+    bool m_started;
+    bool m_stopped;
+    bool m_initialised;
     uint32_t m_failures; //!< consecutive connection failures
     EventId m_connectEvent;
     EventId m_uploadEvent;
 
     std::vector<uint8_t> m_message; //!< header + encoded bytes of the current upload
-    size_t m_sent;                  //!< bytes of m_message handed to the socket
-    bool m_uploadPending;           //!< m_message is waiting to be (fully) sent
-    DeviceUploadInfo m_current;     //!< this round's upload
-    DeviceUploadInfo m_previous;    //!< last round's (read by the server at round end)
+    std::vector<uint8_t> m_tx;      //!< bytes of this connection not yet all handed over
+    size_t m_txPos;                 //!< bytes of m_tx handed to the socket
+    size_t m_msgBegin;              //!< the upload message's span in m_tx
+    size_t m_msgEnd;
+    bool m_uploadQueued;        //!< the current upload is due and not fully handed over
+    DeviceUploadInfo m_current; //!< this round's upload
 
     // modelled downlink: reassembly of MODEL messages
     std::vector<uint8_t> m_rx;
     std::vector<float> m_weights; //!< received global weights (Downlink "model")
+    uint32_t m_modelRound;        //!< newest round whose model arrived
 
     TracedCallback<uint32_t, uint32_t, uint64_t> m_uploadStartTrace;
 };

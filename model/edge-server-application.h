@@ -80,7 +80,7 @@ class EdgeServerApplication : public Application
     void AddDevice(Ptr<EdgeDeviceApplication> device);
     uint32_t GetNDevices() const;
 
-    /** True once the last round was recorded. */
+    /** True once the run ended: after the last round, or stopped early. */
     bool IsFinished() const;
     /** run_id of the runs row (-1 without a database). */
     int64_t GetRunId() const;
@@ -101,11 +101,20 @@ class EdgeServerApplication : public Application
     void DoDispose() override;
 
   private:
-    /** Reassembly state of one accepted connection. */
+    /** Reassembly (and model sending) state of one accepted connection. */
     struct Connection
     {
         std::vector<uint8_t> buffer; //!< bytes received, not yet consumed
         int64_t device{-1};          //!< known after the first header
+        uint32_t modelRound{0};      //!< round of the MODEL message being sent (0: none)
+        size_t modelPos{0};          //!< bytes of it handed to the socket
+        size_t modelBytes{0};        //!< its payload length
+        uint8_t modelHeader[20]{};   //!< its serialized header
+
+        size_t modelTotal() const
+        {
+            return sizeof(modelHeader) + modelBytes;
+        }
     };
 
     void StartApplication() override;
@@ -114,14 +123,17 @@ class EdgeServerApplication : public Application
     bool HandleConnectionRequest(Ptr<Socket> socket, const Address& from);
     void HandleAccept(Ptr<Socket> socket, const Address& from);
     void HandleRead(Ptr<Socket> socket);
+    void HandleSend(Ptr<Socket> socket, uint32_t available);
     void HandleClose(Ptr<Socket> socket);
-    void ParseMessages(Ptr<Socket> socket, Connection& connection);
+    void ParseMessages(Ptr<Socket> socket);
     void Deliver(uint32_t round, uint32_t device, const uint8_t* payload, uint32_t length);
     void SendModel(uint32_t device);
+    void SendModelBytes(Ptr<Socket> socket, Connection& connection);
     void StartRound();
     void EndRound();
     void WriteDevices();
     void Finish(const std::string& status);
+    void CloseAll();
 
     // attributes
     uint32_t m_rounds;
@@ -151,11 +163,15 @@ class EdgeServerApplication : public Application
     hgq_aggregator* m_aggregator; //!< owned
 
     uint32_t m_round; //!< current round, 1-based; 0 before the first
+    bool m_roundOpen;
     Time m_roundStart;
     EventId m_deadlineEvent;
-    std::vector<bool> m_delivered; //!< per device, this round
+    std::vector<bool> m_delivered; //!< per device, this round: a complete message arrived
+    std::vector<bool> m_decodeOk;  //!< ... and decoded
     std::vector<Time> m_deliveredAt;
+    std::vector<uint64_t> m_deliveredBytes;
     uint32_t m_nDelivered;
+    bool m_started;
     bool m_finished;
 
     std::vector<RoundRecord> m_roundRecords;

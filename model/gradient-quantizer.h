@@ -53,6 +53,12 @@ class GradientQuantizer : public Object
      * naming the attribute and the hgq_strerror text.
      */
     void Setup(uint32_t dimension);
+    /**
+     * What Setup would say: "" if the config for `dimension` is valid and a
+     * quantizer can be built, else the message naming the attribute to fix and
+     * the hgq_strerror text. Builds and frees a trial quantizer.
+     */
+    std::string CheckConfig(uint32_t dimension) const;
     /** True once Setup succeeded. */
     bool IsSetUp() const;
 
