@@ -82,6 +82,7 @@ def build(bld):
 
     if bld.env['ENABLE_EXAMPLES']:
         for example in [
+            'examples/edge-learning-report.cc',
         ]:
             name = example.split('/')[-1][:-len('.cc')]
             program = bld.create_ns3_program(name, ['edge-learning'])

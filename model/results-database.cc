@@ -26,6 +26,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -668,6 +669,19 @@ ResultsDatabase::WriteRound(int64_t runId, const RoundRecord& round,
                                               << upload.round << " (device " << upload.device
                                               << ")");
         }
+    }
+    // Bad values are bugs upstream; refusing them keeps every report honest.
+    if (!std::isfinite(round.tStartS) || !std::isfinite(round.tEndS) || round.tEndS < round.tStartS)
+    {
+        NS_FATAL_ERROR("ResultsDatabase " << m_path << ": round " << round.round << " of run "
+                                          << runId << " has times [" << round.tStartS << ", "
+                                          << round.tEndS << "] s (need finite, end >= start)");
+    }
+    if (round.accuracy && !(*round.accuracy >= 0 && *round.accuracy <= 1))
+    {
+        NS_FATAL_ERROR("ResultsDatabase " << m_path << ": round " << round.round << " of run "
+                                          << runId << " has accuracy " << *round.accuracy
+                                          << " (need a fraction in [0, 1])");
     }
     Exec("BEGIN IMMEDIATE", "beginning a round transaction");
     auto rollback = [&](sqlite3_stmt* s, const std::string& what)

@@ -367,6 +367,15 @@ ResultsSummary::MakeGnuplotScript(const std::string& prefix) const
        << "set grid\n"
        << "set key bottom right\n"
        << "set ylabel 'test accuracy'\n";
+    if (m_commonAccuracy)
+    {
+        // The common target as a dashed line: where each curve crosses it is
+        // the table's "time to target".
+        gp << "set arrow 1 from graph 0, first " << Exact(*m_commonAccuracy)
+           << " to graph 1, first " << Exact(*m_commonAccuracy) << " nohead dashtype 2\n"
+           << "set label 1 'common target' at graph 0.02, first " << Exact(*m_commonAccuracy)
+           << " offset 0, 0.7\n";
+    }
     auto plotCommand = [&](int xColumn)
     {
         std::string command = "plot ";
@@ -397,7 +406,7 @@ ResultsSummary::MakeGnuplotScript(const std::string& prefix) const
        << "set title 'Accuracy against cumulative uplink payload bits'\n"
        << "set xlabel 'cumulative uplink bits'\n"
        << "set logscale x\n"
-       << "set format x '10^{%L}'\n"
+       << "set format x '1e%L'\n"
        << plotCommand(5);
     gp << "\nset output " << GnuplotString(prefix + "accuracy-vs-time.png") << "\n"
        << "set title 'Accuracy against simulated time'\n"
