@@ -8,10 +8,10 @@
  *    (a seeded shuffle first, so the samples within a label are in random
  *    order), cut into 2K contiguous shards of equal size (the remainder spread
  *    one by one), and each device receives two shards chosen by a seeded
- *    permutation. A shard straddles a label boundary only when the per-label
- *    counts are not multiples of the shard size; with Fashion-MNIST (6,000 per
- *    label) and K dividing 3,000 in a way that 2K shards align (K = 10, 100,
- *    ...), every device holds at most two labels.
+ *    permutation. A shard straddles a label boundary only when the
+ *    per-label counts are not multiples of the shard size n / (2K): with
+ *    Fashion-MNIST (6,000 per label) and K = 10 or 100 every shard is one
+ *    label and every device holds at most two; with K = 7 up to four.
  *  - dirichlet (Hsu, Qi and Brown, "Measuring the effects of non-identical
  *    data distribution for federated visual classification", 2019): for each
  *    class c, proportions q ~ Dirichlet(alpha, ..., alpha) over the K devices
