@@ -811,6 +811,16 @@ class DatabaseSummaryTestCase : public TestCase
         NS_TEST_EXPECT_MSG_EQ(withBlind.GetRuns()[0].timeToTargetS.has_value(), false, "no time");
         NS_TEST_EXPECT_MSG_EQ(withBlind.GetRuns()[3].finalAccuracy.has_value(), false, "final");
         db->Close();
+
+        // The report program's ctest (test/edge-learning-report-test.cmake)
+        // reads this database: it asks for a copy through the environment.
+        if (const char* keep = std::getenv("EDGE_LEARNING_TEST_KEEP_DB"))
+        {
+            std::error_code error;
+            std::filesystem::copy_file(path, keep,
+                                       std::filesystem::copy_options::overwrite_existing, error);
+            NS_TEST_EXPECT_MSG_EQ(error.message(), std::error_code().message(), "copy to " << keep);
+        }
     }
 };
 
