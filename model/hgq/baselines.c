@@ -92,13 +92,19 @@ static void signs_to_values(const float *x, size_t d, float magnitude,
     out[i] = x[i] < 0.0f ? -magnitude : magnitude;
 }
 
+/* magnitude >= +0, so -magnitude is magnitude with the IEEE sign bit set:
+ * a branch-free OR of each sign bit into bit 31. */
 static void get_signs(hgq_bit_reader *r, size_t d, float magnitude,
                       float *out) {
+  uint32_t m;
+  memcpy(&m, &magnitude, sizeof m);
   for (size_t i = 0; i < d; i += 32) {
     unsigned n = (d - i) < 32 ? (unsigned)(d - i) : 32;
     uint32_t word = hgq_bit_reader_get(r, n);
-    for (unsigned j = 0; j < n; j++)
-      out[i + j] = ((word >> j) & 1u) ? -magnitude : magnitude;
+    for (unsigned j = 0; j < n; j++) {
+      uint32_t v = m | (((word >> j) & 1u) << 31);
+      memcpy(&out[i + j], &v, sizeof v);
+    }
   }
 }
 
@@ -270,10 +276,11 @@ static uint64_t qsgd_max_payload_bits(const hgq_quantizer *q) {
          (uint64_t)q->cfg.dimension * (1 + qsgd_level_bits(q->cfg.qsgd_levels));
 }
 
-/* The one reconstruction formula, shared by encoder and decoder. */
-static inline float qsgd_value(float norm, uint32_t level, uint32_t s,
-                               uint32_t negative) {
-  float v = (float)((double)norm * (double)level / (double)s);
+/* The one reconstruction formula, shared by encoder and decoder:
+ * step = (double)norm / s is computed once per payload from the float norm
+ * both sides hold, so both get the same float for every level. */
+static inline float qsgd_value(double step, uint32_t level, uint32_t negative) {
+  float v = (float)(step * (double)level);
   return negative ? -v : v;
 }
 
@@ -290,11 +297,12 @@ static int qsgd_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
   /* norm >= max |g_i| > 0 for a non-zero g (a double rounded to the nearest
    * float never falls below a float it exceeds). */
   const double to_levels = (double)s / (double)norm;
+  const double step = (double)norm / (double)s;
   for (size_t i = 0; i < d; i++) {
+    /* 0 <= r <= s (1 + 2^-24): truncation is floor, without a libm call. */
     double r = fabs((double)g[i]) * to_levels;
-    double floor_r = floor(r);
-    uint32_t level = (uint32_t)floor_r;
-    if ((double)hgq_rng_uniform(&q->rng) < r - floor_r)
+    uint32_t level = (uint32_t)r;
+    if ((double)hgq_rng_uniform(&q->rng) < r - (double)level)
       level++;
     /* Float rounding of the norm can push r a hair above s. */
     if (level > s)
@@ -302,7 +310,7 @@ static int qsgd_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
     uint32_t negative = g[i] < 0.0f;
     hgq_bit_writer_put(w, negative | (level << 1), width);
     if (g_hat)
-      g_hat[i] = qsgd_value(norm, level, s, negative);
+      g_hat[i] = qsgd_value(step, level, negative);
   }
   return HGQ_OK;
 }
@@ -313,11 +321,12 @@ static int qsgd_decode(hgq_quantizer *q, hgq_bit_reader *r, float *g_hat) {
   const unsigned width = 1 + qsgd_level_bits(s);
   float norm = get_float(r);
   RETURN_IF(!isfinite(norm) || !(norm > 0.0f), HGQ_ERROR_CORRUPT_PAYLOAD);
+  const double step = (double)norm / (double)s;
   for (size_t i = 0; i < d; i++) {
     uint32_t field = hgq_bit_reader_get(r, width);
     uint32_t level = field >> 1;
     RETURN_IF(level > s, HGQ_ERROR_CORRUPT_PAYLOAD);
-    g_hat[i] = qsgd_value(norm, level, s, field & 1u);
+    g_hat[i] = qsgd_value(step, level, field & 1u);
   }
   return HGQ_OK;
 }

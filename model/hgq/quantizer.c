@@ -356,25 +356,29 @@ int hgq_quantizer_encode(hgq_quantizer *q, const float *g, size_t dimension,
   RETURN_IF(!q || !g || !out || !bytes_written, HGQ_ERROR_NULL_ARGUMENT);
   RETURN_IF(dimension != q->cfg.dimension, HGQ_ERROR_DIMENSION_MISMATCH);
   const size_t d = dimension;
-  for (size_t i = 0; i < d; i++)
-    RETURN_IF(!isfinite(g[i]), HGQ_ERROR_NONFINITE_INPUT);
 
-  /* x: what is quantized. With error feedback, g + e (which can overflow to
-   * infinity for absurd inputs: refuse rather than poison the memory). */
+  /* x: what is quantized. With error feedback, g + e; a NaN or infinity in
+   * g shows in g + e, which can also overflow to infinity for absurd
+   * inputs: refuse rather than poison the memory. One branch-free pass
+   * checks finiteness and zero together. */
   const float *x = g;
-  bool zero = true;
+  int nonfinite = 0, nonzero = 0;
   if (q->error_feedback) {
     for (size_t i = 0; i < d; i++) {
       float v = g[i] + q->ef_memory[i];
-      RETURN_IF(!isfinite(v), HGQ_ERROR_NONFINITE_INPUT);
       q->ef_input[i] = v;
-      zero = zero && v == 0.0f;
+      nonfinite |= !isfinite(v);
+      nonzero |= v != 0.0f;
     }
     x = q->ef_input;
   } else {
-    for (size_t i = 0; i < d && zero; i++)
-      zero = g[i] == 0.0f;
+    for (size_t i = 0; i < d; i++) {
+      nonfinite |= !isfinite(g[i]);
+      nonzero |= g[i] != 0.0f;
+    }
   }
+  RETURN_IF(nonfinite, HGQ_ERROR_NONFINITE_INPUT);
+  const bool zero = !nonzero;
 
   const size_t hdr = header_bytes(q);
   RETURN_IF(capacity < hdr, HGQ_ERROR_DST_TOO_SMALL);
