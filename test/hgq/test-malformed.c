@@ -16,14 +16,17 @@ typedef struct variant {
   hgq_method method;
   uint32_t qsgd_levels;
   uint32_t topk_k;
+  const char *plan;
 } variant;
 
 static const variant variants[] = {
-    {HGQ_METHOD_FP32, 0, 0},       {HGQ_METHOD_SIGNSGD, 0, 0},
-    {HGQ_METHOD_SIGNSGD_MV, 0, 0}, {HGQ_METHOD_EF_SIGNSGD, 0, 0},
-    {HGQ_METHOD_QSGD, 7, 0},       {HGQ_METHOD_QSGD, 5, 0},
-    {HGQ_METHOD_TERNGRAD, 0, 0},   {HGQ_METHOD_TOPK, 0, 6},
-    {HGQ_METHOD_HSQ, 0, 0},        {HGQ_METHOD_HGQ, 0, 0},
+    /* method, qsgd_levels, topk_k, plan */
+    {HGQ_METHOD_FP32, 0, 0, NULL},       {HGQ_METHOD_SIGNSGD, 0, 0, NULL},
+    {HGQ_METHOD_SIGNSGD_MV, 0, 0, NULL}, {HGQ_METHOD_EF_SIGNSGD, 0, 0, NULL},
+    {HGQ_METHOD_QSGD, 7, 0, NULL},       {HGQ_METHOD_QSGD, 5, 0, NULL},
+    {HGQ_METHOD_TERNGRAD, 0, 0, NULL},   {HGQ_METHOD_TOPK, 0, 6, NULL},
+    {HGQ_METHOD_HSQ, 0, 0, NULL},        {HGQ_METHOD_HGQ, 0, 0, "8x6,4x4"},
+    {HGQ_METHOD_HGQ, 0, 0, "2x2"},
 };
 
 static hgq_quantizer *make(const variant *v, int *err) {
@@ -34,6 +37,7 @@ static hgq_quantizer *make(const variant *v, int *err) {
   if (v->qsgd_levels)
     cfg.qsgd_levels = v->qsgd_levels;
   cfg.topk_k = v->topk_k;
+  cfg.plan = v->plan;
   return hgq_quantizer_create(&cfg, err);
 }
 
@@ -193,7 +197,7 @@ static void run(const variant *v, uint64_t *rng) {
   /* A decoder of another method refuses it. */
   variant other_method = {v->method == HGQ_METHOD_FP32 ? HGQ_METHOD_SIGNSGD
                                                        : HGQ_METHOD_FP32,
-                          0, 0};
+                          0, 0, NULL};
   hgq_quantizer *q3 = make(&other_method, &err);
   CHECK(q3 && decode_copy(q3, p, len, out, name) == HGQ_ERROR_METHOD_MISMATCH,
         "%s: another method accepted", name);

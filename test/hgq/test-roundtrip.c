@@ -20,18 +20,31 @@ typedef struct variant {
   uint32_t qsgd_levels;
   uint32_t topk_k;
   double topk_fraction;
+  const char *plan; /* hgq: NULL derives the plan from bits_per_coef */
 } variant;
 
 static const variant variants[] = {
-    {HGQ_METHOD_FP32, -1, 0, 0, 0},       {HGQ_METHOD_FP32, 1, 0, 0, 0},
-    {HGQ_METHOD_SIGNSGD, -1, 0, 0, 0},    {HGQ_METHOD_SIGNSGD, 1, 0, 0, 0},
-    {HGQ_METHOD_SIGNSGD_MV, -1, 0, 0, 0}, {HGQ_METHOD_EF_SIGNSGD, -1, 0, 0, 0},
-    {HGQ_METHOD_EF_SIGNSGD, 0, 0, 0, 0},  {HGQ_METHOD_QSGD, -1, 7, 0, 0},
-    {HGQ_METHOD_QSGD, -1, 1, 0, 0},       {HGQ_METHOD_QSGD, 1, 65535, 0, 0},
-    {HGQ_METHOD_TERNGRAD, -1, 0, 0, 0},   {HGQ_METHOD_TERNGRAD, 1, 0, 0, 0},
-    {HGQ_METHOD_TOPK, -1, 0, 0, 0.01},    {HGQ_METHOD_TOPK, 0, 0, 1, 0},
-    {HGQ_METHOD_TOPK, -1, 0, 0, 1.0},     {HGQ_METHOD_HSQ, -1, 0, 0, 0},
-    {HGQ_METHOD_HGQ, -1, 0, 0, 0},
+    /* method, error_feedback, qsgd_levels, topk_k, topk_fraction, plan */
+    {HGQ_METHOD_FP32, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_FP32, 1, 0, 0, 0, NULL},
+    {HGQ_METHOD_SIGNSGD, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_SIGNSGD, 1, 0, 0, 0, NULL},
+    {HGQ_METHOD_SIGNSGD_MV, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_EF_SIGNSGD, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_EF_SIGNSGD, 0, 0, 0, 0, NULL},
+    {HGQ_METHOD_QSGD, -1, 7, 0, 0, NULL},
+    {HGQ_METHOD_QSGD, -1, 1, 0, 0, NULL},
+    {HGQ_METHOD_QSGD, 1, 65535, 0, 0, NULL},
+    {HGQ_METHOD_TERNGRAD, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_TERNGRAD, 1, 0, 0, 0, NULL},
+    {HGQ_METHOD_TOPK, -1, 0, 0, 0.01, NULL},
+    {HGQ_METHOD_TOPK, 0, 0, 1, 0, NULL},
+    {HGQ_METHOD_TOPK, -1, 0, 0, 1.0, NULL},
+    {HGQ_METHOD_HSQ, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_HSQ, 1, 0, 0, 0, NULL},
+    {HGQ_METHOD_HGQ, -1, 0, 0, 0, NULL},
+    {HGQ_METHOD_HGQ, -1, 0, 0, 0, "8x6,4x4"},
+    {HGQ_METHOD_HGQ, 1, 0, 0, 0, "2x2"},
 };
 
 static const uint32_t dimensions[] = {1, 7, 1000, 65537};
@@ -89,11 +102,12 @@ static void run_case(const variant *v, uint32_t d, uint64_t *rng) {
   cfg.topk_k = v->topk_k;
   if (v->topk_fraction > 0)
     cfg.topk_fraction = v->topk_fraction;
+  cfg.plan = v->plan;
 
   char tag[160];
-  snprintf(tag, sizeof tag, "%s D=%u ef=%d s=%u k=%u f=%g",
+  snprintf(tag, sizeof tag, "%s D=%u ef=%d s=%u k=%u f=%g plan=%s",
            hgq_method_name(v->method), d, v->error_feedback, v->qsgd_levels,
-           v->topk_k, v->topk_fraction);
+           v->topk_k, v->topk_fraction, v->plan ? v->plan : "-");
   int err = 0;
   hgq_quantizer *qa = make(&cfg, &err);
   if (!qa && err == HGQ_ERROR_UNKNOWN_METHOD &&
@@ -101,6 +115,16 @@ static void run_case(const variant *v, uint32_t d, uint64_t *rng) {
     if (!skipped_note[v->method]++)
       printf("  NOTE: %s skipped: create returns %s (placeholder ops)\n",
              hgq_method_name(v->method), hgq_strerror(err));
+    return;
+  }
+  /* hgq from a budget: a budget that cannot carry even the norm (32 bits)
+   * and the final sign bit is infeasible, and refusing it is correct. */
+  if (!qa && v->method == HGQ_METHOD_HGQ && !v->plan &&
+      cfg.bits_per_coef * d < 33) {
+    CHECK(err == HGQ_ERROR_BAD_PLAN, "%s: infeasible budget gave %s", tag,
+          hgq_strerror(err));
+    printf("  NOTE: %s: budget %.0f bits infeasible, refused (%s)\n", tag,
+           cfg.bits_per_coef * d, hgq_strerror(err));
     return;
   }
   hgq_quantizer *qb = make(&cfg, &err);
