@@ -22,14 +22,22 @@ def build(bld):
     module.source = [
         # quantizer core (C11)
         'model/hgq/aggregator.c',
+        'model/hgq/allocator.c',
         'model/hgq/baseline-topk.c',
         'model/hgq/baselines.c',
         'model/hgq/bitio.c',
+        'model/hgq/codebook.c',
+        'model/hgq/codebooks-builtin.c',
         'model/hgq/hgq-method.c',
         'model/hgq/hsq.c',
+        'model/hgq/lloyd.c',
         'model/hgq/quantizer.c',
         'model/hgq/rng.c',
         'model/hgq/search.c',
+        # (hgq's internal headers, not compiled on their own:
+        #  model/hgq/allocator.h model/hgq/codebook.h model/hgq/hgq-method.h
+        #  model/hgq/lloyd.h; the codebook generator
+        #  model/hgq/tools/hgq-codebook-gen.c builds with CMake only)
         # learning core (C11)
         'model/learn/dataset.c',
         'model/learn/model.c',

@@ -1,44 +1,376 @@
 /*
- * HGQ method ops: placeholder until engineer B lands the method.
- * create refuses with HGQ_ERROR_UNKNOWN_METHOD so the library links and
- * callers get a clear status instead of a wrong payload.
+ * The hgq method: hierarchical Grassmannian quantization (Du, Yang, Huang,
+ * IEEE TSP 68 (2020); our design in shared/design/HGQ.md).
+ *
+ * Encoder. rho = ||g|| (double); s = g / rho. Level l cuts its input v
+ * (length n_l: D, then M_{l-1}) into M_l = ceil(n_l / L_l) blocks x_m, the
+ * last zero-padded, and sends i_m = argmax_i |c_i . x_m| (lowest index on
+ * ties; an all-zero block therefore sends index 0 with a_m = 0). The hinge
+ * a_m = c_{i_m} . x_m carries each block's magnitude and sign; the next
+ * input is h = a / ||a||, the minimum-distortion scaling (it maximises
+ * s . s_hat subject to ||s_hat|| = 1). The last level has M == 1: its single
+ * hinge scalar is sent as one sign bit (without it the decoder could return
+ * -g).
+ *
+ * Decoder, top-down: h = +-1; for l = J..1: out[m L_l + j] = h[m] c_{i_m}[j],
+ * truncated to n_l and renormalised; g_hat = rho_hat h. Without padding
+ * ||out|| = ||h|| = 1 and s . s_hat = prod_l ||a_l||, so the shape
+ * distortion composes: 1 - cos^2 = 1 - prod_l (1 - d_l), d_l = 1 - ||a_l||^2.
+ *
+ * Payload (bit writer, in this order): norm field (32-bit float, or B_rho-bit
+ * uniform index on [0, rho_max] after a clip flag), then every level's M_l
+ * indices of B_l bits, level 1 first, then the sign bit. The parameter block
+ * of the wire header: B_rho (u8), rho_max (f32 LE), entry count J (u8), then
+ * (L_j, B_j) as bytes. The encoder's reconstruction is computed by the same
+ * function as the decoder's, so it is bit-identical.
  */
+#include "hgq-method.h"
+
+#include "allocator.h"
+#include "codebook.h"
 #include "hgq-internal.h"
+#include "search.h"
 
-static int hgq_placeholder_create(hgq_quantizer *q) {
-  (void)q;
-  return HGQ_ERROR_UNKNOWN_METHOD;
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct hgq_state {
+  hgq_codebook_set *set;
+  hgq_plan plan; /* resolved and trimmed */
+  uint32_t level_count;
+  hgq_level levels[HGQ_MAX_EXPANDED_LEVELS];
+  const hgq_codebook *codebooks[HGQ_MAX_EXPANDED_LEVELS];
+  uint64_t index_offset[HGQ_MAX_EXPANDED_LEVELS];
+  uint32_t norm_bits;
+  float norm_max;
+  /* scratch, sized at create */
+  float *shape;      /* M_1 L_1: level-1 input, zero-padded */
+  float *hinge_a;    /* M_1 + 64: hinge of the current level / top-down h */
+  float *hinge_b;    /* M_1 + 64 */
+  uint32_t *indices; /* sum_l M_l */
+  float *search_scratch;
+  double last_norms[HGQ_MAX_EXPANDED_LEVELS];
+  int has_last;
+} hgq_state;
+
+static void state_destroy(void *opaque) {
+  hgq_state *st = (hgq_state *)opaque;
+  if (st == NULL)
+    return;
+  hgq_codebook_set_destroy(st->set);
+  free(st->shape);
+  free(st->hinge_a);
+  free(st->hinge_b);
+  free(st->indices);
+  free(st->search_scratch);
+  free(st);
 }
 
-static uint64_t hgq_placeholder_max_payload_bits(const hgq_quantizer *q) {
-  (void)q;
-  return 0;
+static void put_f32_le(uint8_t *p, float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  for (int i = 0; i < 4; ++i)
+    p[i] = (uint8_t)(u >> (8 * i));
 }
 
-static int hgq_placeholder_encode(hgq_quantizer *q, const float *g,
-                                  hgq_bit_writer *w, float *g_hat) {
-  (void)q;
-  (void)g;
-  (void)w;
-  (void)g_hat;
-  return HGQ_ERROR_UNKNOWN_METHOD;
+static int resolve(hgq_quantizer *q, hgq_state *st) {
+  const hgq_config *cfg = &q->cfg;
+  /* The top_block stop (a signed codebook for the last few hinge values)
+   * is not implemented: refuse it rather than silently ignore it. */
+  RETURN_IF(cfg->top_block != 0, HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
+  st->norm_bits = cfg->norm_bits;
+  st->norm_max = cfg->norm_bits < 32 ? cfg->norm_max : 0.0f;
+  RETURN_IF(st->norm_bits < 1 || st->norm_bits > 32,
+            HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
+  RETURN_IF(st->norm_bits < 32 &&
+                !(st->norm_max > 0.0f && isfinite(st->norm_max)),
+            HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
+  FORWARD_IF_ERROR(hgq_codebook_set_open(cfg->codebook_dir, &st->set));
+
+  const uint64_t d = cfg->dimension;
+  if (cfg->plan != NULL && cfg->plan[0] != '\0') {
+    FORWARD_IF_ERROR(hgq_plan_parse(cfg->plan, &st->plan));
+  } else {
+    RETURN_IF(!(cfg->bits_per_coef > 0.0), HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
+    uint64_t budget = (uint64_t)floor(cfg->bits_per_coef * (double)d);
+    FORWARD_IF_ERROR(
+        hgq_allocate(st->set, d, budget, st->norm_bits, &st->plan, NULL));
+  }
+  hgq_plan_trim(&st->plan, d);
+  FORWARD_IF_ERROR(hgq_plan_expand(&st->plan, d, st->levels, &st->level_count));
+  uint64_t offset = 0;
+  for (uint32_t j = 0; j < st->level_count; ++j) {
+    st->codebooks[j] = hgq_codebook_set_find(
+        st->set, j == 0 ? HGQ_CODEBOOK_ISOTROPIC : HGQ_CODEBOOK_HINGE,
+        st->levels[j].block_length, st->levels[j].bits);
+    RETURN_IF(st->codebooks[j] == NULL, HGQ_ERROR_CODEBOOK_UNAVAILABLE);
+    st->index_offset[j] = offset;
+    offset += st->levels[j].blocks;
+  }
+
+  /* Header parameter block. */
+  size_t n = hgq_plan_param_bytes(&st->plan);
+  RETURN_IF(n > HGQ_WIRE_MAX_PARAM_BYTES, HGQ_ERROR_BAD_PLAN);
+  q->params[0] = (uint8_t)st->norm_bits;
+  put_f32_le(q->params + 1, st->norm_max);
+  q->params[5] = (uint8_t)st->plan.count;
+  for (uint32_t j = 0; j < st->plan.count; ++j) {
+    q->params[6 + 2 * j] = (uint8_t)st->plan.entries[j].block_length;
+    q->params[7 + 2 * j] = (uint8_t)st->plan.entries[j].bits;
+  }
+  q->params_length = n;
+  q->codebook_id = st->set->id;
+
+  /* Scratch. */
+  const hgq_level *l1 = &st->levels[0];
+  size_t hinge_floats = (size_t)l1->blocks + HGQ_CODEBOOK_MAX_L;
+  size_t search_floats = 0;
+  for (uint32_t j = 0; j < st->level_count; ++j) {
+    size_t s = hgq_codeword_search_scratch_floats(st->codebooks[j]->size,
+                                                  st->levels[j].block_length);
+    if (s > search_floats)
+      search_floats = s;
+  }
+  st->shape = malloc((size_t)l1->blocks * l1->block_length * sizeof(float));
+  st->hinge_a = malloc(hinge_floats * sizeof(float));
+  st->hinge_b = malloc(hinge_floats * sizeof(float));
+  st->indices = malloc((size_t)offset * sizeof(uint32_t));
+  st->search_scratch =
+      malloc((search_floats ? search_floats : 1) * sizeof(float));
+  RETURN_IF(!st->shape || !st->hinge_a || !st->hinge_b || !st->indices ||
+                !st->search_scratch,
+            HGQ_ERROR_ALLOCATION);
+  return HGQ_OK;
 }
 
-static int hgq_placeholder_decode(hgq_quantizer *q, hgq_bit_reader *r,
-                                  float *g_hat) {
-  (void)q;
-  (void)r;
-  (void)g_hat;
-  return HGQ_ERROR_UNKNOWN_METHOD;
+static int hgq_create(hgq_quantizer *q) {
+  hgq_state *st = calloc(1, sizeof *st);
+  RETURN_IF(st == NULL, HGQ_ERROR_ALLOCATION);
+  int status = resolve(q, st);
+  if (status != HGQ_OK) {
+    state_destroy(st);
+    q->params_length = 0;
+    return status;
+  }
+  q->state = st;
+  return HGQ_OK;
+}
+
+static uint64_t hgq_max_payload_bits(const hgq_quantizer *q) {
+  const hgq_state *st = (const hgq_state *)q->state;
+  return hgq_plan_payload_bits(st->levels, st->level_count, st->norm_bits);
+}
+
+/*
+ * The decoder's reconstruction (top-down), shared by encode so that the
+ * encoder's g_hat is bit-identical to what a decoder produces.
+ */
+static void reconstruct(hgq_state *st, unsigned sign, float rho_hat,
+                        float *g_hat, size_t dimension) {
+  float *cur = st->hinge_a, *next = st->hinge_b;
+  cur[0] = sign ? -1.0f : 1.0f;
+  for (uint32_t jj = st->level_count; jj-- > 0;) {
+    const hgq_level *lv = &st->levels[jj];
+    const hgq_codebook *cb = st->codebooks[jj];
+    const uint32_t l = lv->block_length;
+    const uint32_t *idx = st->indices + st->index_offset[jj];
+    const size_t n = (size_t)lv->input_length;
+    float *out = jj == 0 ? g_hat : next;
+    /* Expand and truncate to n. */
+    for (size_t m = 0; m < lv->blocks; ++m) {
+      const float *c = cb->codewords + (size_t)idx[m] * l;
+      const float h = cur[m];
+      size_t base = m * l;
+      size_t end = base + l < n ? l : n - base;
+      for (size_t j = 0; j < end; ++j)
+        out[base + j] = h * c[j];
+    }
+    double norm2 = 0.0;
+    for (size_t i = 0; i < n; ++i)
+      norm2 += (double)out[i] * out[i];
+    /* A zero vector (possible only if truncation removed all its energy)
+     * stays zero: deterministic on both sides. */
+    double scale = norm2 > 0.0 ? 1.0 / sqrt(norm2) : 0.0;
+    if (jj == 0) {
+      scale *= (double)rho_hat;
+      for (size_t i = 0; i < dimension; ++i)
+        g_hat[i] = (float)((double)out[i] * scale);
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        out[i] = (float)((double)out[i] * scale);
+      float *t = cur;
+      cur = next;
+      next = t;
+    }
+  }
+}
+
+static void put_norm(hgq_bit_writer *w, const hgq_state *st, double rho,
+                     float *rho_hat) {
+  if (st->norm_bits >= 32) {
+    float r = (float)rho;
+    uint32_t u;
+    memcpy(&u, &r, sizeof u);
+    hgq_bit_writer_put(w, u, 32);
+    *rho_hat = r;
+    return;
+  }
+  const uint32_t top = (uint32_t)((1ull << st->norm_bits) - 1u);
+  const double step = (double)st->norm_max / (double)top;
+  const unsigned clip = rho > (double)st->norm_max;
+  uint32_t index = top;
+  if (!clip) {
+    double t = floor(rho / step + 0.5);
+    index = t >= (double)top ? top : (uint32_t)t;
+  }
+  hgq_bit_writer_put(w, clip, 1);
+  hgq_bit_writer_put(w, index, st->norm_bits);
+  *rho_hat = (float)((double)index * step);
+}
+
+static int hgq_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
+                      float *g_hat) {
+  hgq_state *st = (hgq_state *)q->state;
+  const size_t d = q->cfg.dimension;
+  double rho2 = 0.0;
+  for (size_t i = 0; i < d; ++i)
+    rho2 += (double)g[i] * g[i];
+  const double rho = sqrt(rho2);
+  /* A finite gradient whose norm overflows a float cannot be sent. */
+  RETURN_IF(!(rho <= (double)FLT_MAX), HGQ_ERROR_NONFINITE_INPUT);
+  RETURN_IF(!(rho > 0.0), HGQ_ERROR_GENERIC); /* the core sends zero */
+
+  float rho_hat;
+  put_norm(w, st, rho, &rho_hat);
+
+  /* Level-1 input: the shape, zero-padded. */
+  const hgq_level *l1 = &st->levels[0];
+  const double inv = 1.0 / rho;
+  for (size_t i = 0; i < d; ++i)
+    st->shape[i] = (float)((double)g[i] * inv);
+  for (size_t i = d; i < (size_t)l1->blocks * l1->block_length; ++i)
+    st->shape[i] = 0.0f;
+
+  const float *input = st->shape;
+  unsigned sign = 0;
+  for (uint32_t j = 0; j < st->level_count; ++j) {
+    const hgq_level *lv = &st->levels[j];
+    const hgq_codebook *cb = st->codebooks[j];
+    uint32_t *idx = st->indices + st->index_offset[j];
+    float *a = (input == st->hinge_a) ? st->hinge_b : st->hinge_a;
+    hgq_codeword_search(cb->codewords, cb->size, lv->block_length, input,
+                        (size_t)lv->blocks, idx, a, st->search_scratch);
+    double norm2 = 0.0;
+    for (size_t m = 0; m < lv->blocks; ++m)
+      norm2 += (double)a[m] * a[m];
+    st->last_norms[j] = sqrt(norm2);
+    if (j + 1 == st->level_count) {
+      sign = a[0] < 0.0f;
+      break;
+    }
+    /* Next input h = a / ||a||, zero-padded to M_{l+1} L_{l+1}. */
+    const hgq_level *up = &st->levels[j + 1];
+    double scale = norm2 > 0.0 ? 1.0 / sqrt(norm2) : 0.0;
+    for (size_t m = 0; m < lv->blocks; ++m)
+      a[m] = (float)((double)a[m] * scale);
+    for (size_t m = lv->blocks; m < (size_t)up->blocks * up->block_length; ++m)
+      a[m] = 0.0f;
+    input = a;
+  }
+  st->has_last = 1;
+
+  for (uint32_t j = 0; j < st->level_count; ++j) {
+    const uint32_t *idx = st->indices + st->index_offset[j];
+    const unsigned bits = st->levels[j].bits;
+    for (size_t m = 0; m < st->levels[j].blocks; ++m)
+      hgq_bit_writer_put(w, idx[m], bits);
+  }
+  hgq_bit_writer_put(w, sign, 1);
+
+  if (g_hat != NULL)
+    reconstruct(st, sign, rho_hat, g_hat, d);
+  return HGQ_OK;
+}
+
+static int hgq_decode(hgq_quantizer *q, hgq_bit_reader *r, float *g_hat) {
+  hgq_state *st = (hgq_state *)q->state;
+  RETURN_IF(hgq_bit_reader_remaining(r) < hgq_plan_payload_bits(st->levels,
+                                                                st->level_count,
+                                                                st->norm_bits),
+            HGQ_ERROR_TRUNCATED);
+  float rho_hat;
+  if (st->norm_bits >= 32) {
+    uint32_t u = hgq_bit_reader_get(r, 32);
+    memcpy(&rho_hat, &u, sizeof rho_hat);
+    RETURN_IF(!isfinite(rho_hat) || !(rho_hat >= 0.0f),
+              HGQ_ERROR_CORRUPT_PAYLOAD);
+  } else {
+    const uint32_t top = (uint32_t)((1ull << st->norm_bits) - 1u);
+    uint32_t clip = hgq_bit_reader_get(r, 1);
+    uint32_t index = hgq_bit_reader_get(r, st->norm_bits);
+    RETURN_IF(index > top || (clip && index != top), HGQ_ERROR_CORRUPT_PAYLOAD);
+    rho_hat = (float)((double)index * ((double)st->norm_max / (double)top));
+  }
+  for (uint32_t j = 0; j < st->level_count; ++j) {
+    uint32_t *idx = st->indices + st->index_offset[j];
+    const unsigned bits = st->levels[j].bits;
+    const uint32_t k = st->codebooks[j]->size;
+    for (size_t m = 0; m < st->levels[j].blocks; ++m) {
+      idx[m] = hgq_bit_reader_get(r, bits);
+      RETURN_IF(idx[m] >= k, HGQ_ERROR_CORRUPT_PAYLOAD);
+    }
+  }
+  unsigned sign = hgq_bit_reader_get(r, 1);
+  RETURN_IF(r->overrun, HGQ_ERROR_TRUNCATED);
+  reconstruct(st, sign, rho_hat, g_hat, q->cfg.dimension);
+  return HGQ_OK;
+}
+
+static int hgq_describe(const hgq_quantizer *q, char *buf, size_t capacity) {
+  const hgq_state *st = (const hgq_state *)q->state;
+  FORWARD_IF_ERROR(hgq_plan_format(&st->plan, buf, capacity));
+  if (st->norm_bits < 32) {
+    size_t used = strlen(buf);
+    int n = snprintf(buf + used, capacity - used, " norm_bits=%u norm_max=%g",
+                     st->norm_bits, (double)st->norm_max);
+    RETURN_IF(n < 0 || (size_t)n >= capacity - used, HGQ_ERROR_DST_TOO_SMALL);
+  }
+  return HGQ_OK;
+}
+
+int hgq_hgq_last_hinge_norms(const hgq_quantizer *q, double *norms,
+                             uint32_t capacity, uint32_t *count) {
+  RETURN_IF(q == NULL || norms == NULL || count == NULL,
+            HGQ_ERROR_NULL_ARGUMENT);
+  RETURN_IF(q->cfg.method != HGQ_METHOD_HGQ, HGQ_ERROR_METHOD_MISMATCH);
+  const hgq_state *st = (const hgq_state *)q->state;
+  RETURN_IF(st == NULL || !st->has_last, HGQ_ERROR_STATE);
+  *count = st->level_count;
+  RETURN_IF(capacity < st->level_count, HGQ_ERROR_DST_TOO_SMALL);
+  for (uint32_t j = 0; j < st->level_count; ++j)
+    norms[j] = st->last_norms[j];
+  return HGQ_OK;
+}
+
+int hgq_hgq_predicted_distortion(const hgq_quantizer *q, double *distortion) {
+  RETURN_IF(q == NULL || distortion == NULL, HGQ_ERROR_NULL_ARGUMENT);
+  RETURN_IF(q->cfg.method != HGQ_METHOD_HGQ, HGQ_ERROR_METHOD_MISMATCH);
+  const hgq_state *st = (const hgq_state *)q->state;
+  RETURN_IF(st == NULL, HGQ_ERROR_STATE);
+  return hgq_plan_predicted_distortion(st->set, st->levels, st->level_count,
+                                       distortion);
 }
 
 const hgq_method_ops hgq_hgq_ops = {
     .method = HGQ_METHOD_HGQ,
-    .create = hgq_placeholder_create,
-    .destroy = NULL,
-    .max_payload_bits = hgq_placeholder_max_payload_bits,
-    .encode = hgq_placeholder_encode,
-    .decode = hgq_placeholder_decode,
+    .create = hgq_create,
+    .destroy = state_destroy,
+    .max_payload_bits = hgq_max_payload_bits,
+    .encode = hgq_encode,
+    .decode = hgq_decode,
     .reset = NULL,
-    .describe = NULL,
+    .describe = hgq_describe,
 };
