@@ -18,6 +18,7 @@
  */
 
 #include "ns3/command-line.h"
+#include "ns3/log.h"
 #include "ns3/results-database.h"
 #include "ns3/results-summary.h"
 

@@ -308,6 +308,9 @@ ResultsSummary::Print(std::ostream& os) const
            << Fixed(run.meanRoundLatencyS, 4) << std::setw(12) << Fixed(run.timeToTargetS, 3)
            << std::setw(11) << run.stragglers << "\n";
     }
+    os << "(final/best: test accuracy; uplink MB: wire bytes / 1e6; round s: mean simulated "
+          "round latency; t@target s: simulated time to the common target; stragglers: "
+          "device-rounds not aggregated)\n";
     os.flags(flags);
 }
 

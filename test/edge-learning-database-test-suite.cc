@@ -10,6 +10,7 @@
  * (common target, times, CSV, plots) matches values computed by hand.
  */
 
+#include "ns3/log.h"
 #include "ns3/results-database.h"
 #include "ns3/results-summary.h"
 #include "ns3/string.h"
