@@ -34,6 +34,7 @@ def build(bld):
         'model/hgq/quantizer.c',
         'model/hgq/rng.c',
         'model/hgq/search.c',
+        # (core contract headers: model/hgq/hgq-internal.h model/hgq/search.h)
         # (hgq's internal headers, not compiled on their own:
         #  model/hgq/allocator.h model/hgq/codebook.h model/hgq/hgq-method.h
         #  model/hgq/lloyd.h; the codebook generator
