@@ -300,7 +300,8 @@ ResultsSummary::Print(std::ostream& os) const
     {
         std::ostringstream mb;
         mb << std::fixed << std::setprecision(3) << run.uplinkMb;
-        os << std::left << std::setw(5) << run.runId << std::setw(9) << Truncate(run.scenario, 8)
+        std::string id = std::to_string(run.runId) + (run.status == "complete" ? "" : "*");
+        os << std::left << std::setw(5) << id << std::setw(9) << Truncate(run.scenario, 8)
            << std::setw(12) << Truncate(run.quantizer, 11) << std::setw(22)
            << Truncate(run.plan.empty() ? "-" : run.plan, 21) << std::right << std::setw(7)
            << run.rounds << std::setw(9) << Fixed(run.finalAccuracy, 4) << std::setw(9)
@@ -311,6 +312,15 @@ ResultsSummary::Print(std::ostream& os) const
     os << "(final/best: test accuracy; uplink MB: wire bytes / 1e6; round s: mean simulated "
           "round latency; t@target s: simulated time to the common target; stragglers: "
           "device-rounds not aggregated)\n";
+    if (std::any_of(m_runs.begin(), m_runs.end(),
+                    [](const RunSummary& run)
+                    {
+                        return run.status != "complete";
+                    }))
+    {
+        os << "(*: run not complete: status \"running\" (still running, or ended without "
+              "FinishRun) or \"incomplete\")\n";
+    }
     os.flags(flags);
 }
 
