@@ -68,6 +68,9 @@ def build(bld):
     module_test = bld.create_ns3_module_test_library('edge-learning')
     module_test.source = [
         'test/edge-learning-database-test-suite.cc',
+        'test/edge-learning-header-test-suite.cc',
+        'test/edge-learning-protocol-test-suite.cc',
+        'test/edge-learning-quantizer-test-suite.cc',
     ]
 
     headers = bld(features='ns3header')

@@ -34,12 +34,15 @@ namespace ns3 {
  *   ApplicationContainer server = helper.InstallServer(apNode);
  *   ApplicationContainer devices = helper.InstallDevices(stations, apAddress);
  *   helper.AssignStreams(stream);
- *   server.Start(Seconds(1)); devices.Start(Seconds(0.5));
+ *   server.Start(Seconds(1)); devices.Start(Seconds(1)); // server first
  *   Simulator::Run(); // the server stops the simulation after the last round
  * \endcode
  * InstallServer must come before InstallDevices (devices register with the
- * server). Device ids are given in install order, from 0. The quantizer
- * attributes apply to every device's quantizer and to the server's decoder.
+ * server). Start the server no later than the devices: a device's SYN to a
+ * port nobody listens on yet is answered by a RST that ns-3 3.37 discards in
+ * SYN_SENT, so the connection waits for TCP's 3 s SYN retransmission. Device ids are given in
+ * install order, from 0. The quantizer attributes apply to every device's quantizer and to the
+ * server's decoder.
  */
 class EdgeLearningHelper
 {

@@ -102,6 +102,10 @@ AttributeForStatus(int status, const hgq_config& cfg)
         case HGQ_ERROR_PARAMETER_OUT_OF_RANGE:
         case HGQ_ERROR_DIMENSION_MISMATCH:
         {
+            if (cfg.method == HGQ_METHOD_TOPK && cfg.topk_k > cfg.dimension)
+            {
+                return "TopkK (larger than the dimension)";
+            }
             // Find the field outside its bounds (checkers hold each attribute in
             // range, so this catches the dimension and combined constraints).
             struct Field

@@ -1,0 +1,377 @@
+/*
+ * edge-learning-protocol: D1's end-to-end smoke check of the round protocol on
+ * a hand-built point-to-point star (no scenario helper): devices compute real
+ * gradients, upload real encoded bytes over TCP, the server decodes,
+ * aggregates, evaluates and records. Checks the wiring (rows, bits, traces,
+ * stragglers, the modelled downlink, the database), not the learning.
+ */
+#include "ns3/config.h"
+#include "ns3/constant-position-mobility-model.h"
+#include "ns3/double.h"
+#include "ns3/edge-learning-helper.h"
+#include "ns3/enum.h"
+#include "ns3/internet-stack-helper.h"
+#include "ns3/ipv4-address-helper.h"
+#include "ns3/ipv4-global-routing-helper.h"
+#include "ns3/mobility-model.h"
+#include "ns3/point-to-point-helper.h"
+#include "ns3/results-database.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/string.h"
+#include "ns3/test.h"
+#include "ns3/uinteger.h"
+
+#include <cstdio>
+#include <numeric>
+#include <unistd.h>
+
+using namespace ns3;
+
+namespace {
+
+/** What one run of the smoke scenario produced. */
+struct Outcome
+{
+    std::vector<RoundRecord> rounds;
+    std::vector<UploadRecord> uploads;
+    uint32_t uploadStarts{0};
+    uint32_t uploadEnds{0};
+    uint32_t roundEnds{0};
+    uint32_t accuracies{0};
+    bool finished{false};
+    double simEndS{0};
+    std::vector<float> initialWeights;
+    std::vector<float> finalWeights;
+    int64_t runId{-1};
+};
+
+struct Options
+{
+    std::string method{"qsgd"};
+    std::string downlink{"ideal"};
+    uint32_t rounds{3};
+    uint32_t evalEvery{2};
+    std::string slowRate; //!< data rate of device 1's link ("" : same as the others)
+    Time deadline{Seconds(5)};
+    Ptr<ResultsDatabase> db;
+};
+
+Outcome
+RunStar(const Options& o)
+{
+    Outcome out;
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(7);
+
+    NodeContainer server;
+    server.Create(1);
+    NodeContainer devices;
+    devices.Create(2);
+    InternetStackHelper internet;
+    internet.Install(server);
+    internet.Install(devices);
+
+    Ipv4AddressHelper address;
+    Ipv4Address serverAddress;
+    for (uint32_t i = 0; i < devices.GetN(); ++i)
+    {
+        PointToPointHelper p2p;
+        p2p.SetDeviceAttribute("DataRate",
+                               StringValue(i == 1 && !o.slowRate.empty() ? o.slowRate : "10Mbps"));
+        p2p.SetChannelAttribute("Delay", StringValue("2ms"));
+        NetDeviceContainer link = p2p.Install(server.Get(0), devices.Get(i));
+        std::string base = "10.1." + std::to_string(i + 1) + ".0";
+        address.SetBase(base.c_str(), "255.255.255.0");
+        Ipv4InterfaceContainer ifaces = address.Assign(link);
+        if (i == 0)
+        {
+            serverAddress = ifaces.GetAddress(0);
+        }
+    }
+    Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+
+    // Positions: device i at (3(i+1), 4(i+1)) -> distance 5(i+1) from the origin.
+    for (uint32_t i = 0; i < devices.GetN(); ++i)
+    {
+        Ptr<ConstantPositionMobilityModel> m = CreateObject<ConstantPositionMobilityModel>();
+        m->SetPosition(Vector(3.0 * (i + 1), 4.0 * (i + 1), 0));
+        devices.Get(i)->AggregateObject(m);
+    }
+
+    Ptr<LearningTask> task = CreateObject<LearningTask>();
+    task->SetAttribute("Model", StringValue("softmax"));
+    task->SetAttribute("BatchSize", UintegerValue(32));
+    task->SetAttribute("EvalSubsetSize", UintegerValue(500));
+
+    EdgeLearningHelper helper;
+    helper.SetLearningTask(task);
+    helper.SetQuantizerAttribute("Method", StringValue(o.method));
+    helper.SetServerAttribute("Rounds", UintegerValue(o.rounds));
+    helper.SetServerAttribute("EvalEvery", UintegerValue(o.evalEvery));
+    helper.SetServerAttribute("LearningRate", DoubleValue(0.1));
+    helper.SetServerAttribute("RoundDeadline", TimeValue(o.deadline));
+    helper.SetServerAttribute("Downlink", StringValue(o.downlink));
+    helper.SetDeviceAttribute("ComputeFlopsPerSecond", DoubleValue(1e9));
+    if (o.db)
+    {
+        RunRecord run;
+        run.scenario = "p2p-smoke";
+        helper.SetResultsDatabase(o.db, run);
+    }
+    ApplicationContainer serverApp = helper.InstallServer(server.Get(0));
+    ApplicationContainer deviceApps = helper.InstallDevices(devices, serverAddress);
+    helper.AssignStreams(100);
+    // The server listens first: a SYN to a closed port costs ns-3's 3 s SYN
+    // timeout (its RST is dropped in SYN_SENT).
+    serverApp.Start(Seconds(0.5));
+    deviceApps.Start(Seconds(0.5));
+
+    Ptr<EdgeServerApplication> s = helper.GetServer();
+    s->TraceConnectWithoutContext("UploadEnd",
+                                  MakeBoundCallback(
+                                      +[](uint32_t* n, uint32_t, uint32_t, uint64_t, Time)
+                                      {
+                                          ++*n;
+                                      },
+                                      &out.uploadEnds));
+    s->TraceConnectWithoutContext("RoundEnd", MakeBoundCallback(
+                                                  +[](uint32_t* n, const RoundRecord&)
+                                                  {
+                                                      ++*n;
+                                                  },
+                                                  &out.roundEnds));
+    s->TraceConnectWithoutContext("Accuracy", MakeBoundCallback(
+                                                  +[](uint32_t* n, uint32_t, double, double)
+                                                  {
+                                                      ++*n;
+                                                  },
+                                                  &out.accuracies));
+    for (uint32_t i = 0; i < deviceApps.GetN(); ++i)
+    {
+        deviceApps.Get(i)->TraceConnectWithoutContext(
+            "UploadStart", MakeBoundCallback(
+                               +[](uint32_t* n, uint32_t, uint32_t, uint64_t)
+                               {
+                                   ++*n;
+                               },
+                               &out.uploadStarts));
+    }
+    // A safety net far beyond the expected end: the server stops the run.
+    Simulator::Stop(Seconds(1000));
+    Simulator::Schedule(Seconds(0.6),
+                        [&out, s]()
+                        {
+                            out.initialWeights = s->GetWeights();
+                        });
+    Simulator::Run();
+    out.simEndS = Simulator::Now().GetSeconds();
+    out.rounds = s->GetRoundRecords();
+    out.uploads = s->GetUploadRecords();
+    out.finished = s->IsFinished();
+    out.finalWeights = s->GetWeights();
+    out.initialWeights = task->GetInitialWeights();
+    out.runId = s->GetRunId();
+    Simulator::Destroy();
+    return out;
+}
+
+/** Ideal downlink: every upload completes, bits and rows add up, traces fire. */
+class IdealDownlinkTestCase : public TestCase
+{
+  public:
+    IdealDownlinkTestCase()
+        : TestCase("2 devices over p2p, ideal downlink: rows, bits, traces, database")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        std::string path = "edge-learning-protocol-test-" + std::to_string(getpid()) + ".db";
+        std::remove(path.c_str());
+        Options o;
+        o.db = CreateObject<ResultsDatabase>();
+        o.db->Open(path);
+        Outcome r = RunStar(o);
+
+        NS_TEST_ASSERT_MSG_EQ(r.finished, true, "the run did not finish");
+        NS_TEST_ASSERT_MSG_LT(r.simEndS, 100.0, "the server did not stop the simulation");
+        NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), 3u, "rounds");
+        NS_TEST_ASSERT_MSG_EQ(r.uploads.size(), 6u, "one upload row per device per round");
+        NS_TEST_ASSERT_MSG_EQ(r.uploadStarts, 6u, "UploadStart");
+        NS_TEST_ASSERT_MSG_EQ(r.uploadEnds, 6u, "UploadEnd");
+        NS_TEST_ASSERT_MSG_EQ(r.roundEnds, 3u, "RoundEnd");
+        NS_TEST_ASSERT_MSG_EQ(r.accuracies, 2u, "Accuracy: rounds 2 and 3 (EvalEvery 2, last)");
+
+        double previousEnd = 0.5;
+        for (const auto& round : r.rounds)
+        {
+            NS_TEST_ASSERT_MSG_EQ(round.devicesDone, 2u, "round " << round.round);
+            NS_TEST_ASSERT_MSG_GT_OR_EQ(round.tStartS, previousEnd - 1e-12, "rounds in order");
+            NS_TEST_ASSERT_MSG_GT(round.tEndS, round.tStartS, "round takes time");
+            previousEnd = round.tEndS;
+            uint64_t bits = 0;
+            uint64_t bytes = 0;
+            for (const auto& u : r.uploads)
+            {
+                if (u.round == round.round)
+                {
+                    bits += u.payloadBits;
+                    bytes += u.wireBytes;
+                    NS_TEST_ASSERT_MSG_EQ(u.completed, true, "upload completed");
+                    NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), true, "end time set");
+                    NS_TEST_ASSERT_MSG_GT(*u.tEndS, u.tStartS, "upload takes time");
+                    NS_TEST_ASSERT_MSG_GT_OR_EQ(u.tStartS, round.tStartS, "starts in its round");
+                    NS_TEST_ASSERT_MSG_LT_OR_EQ(*u.tEndS, round.tEndS, "ends in its round");
+                    // wire = 20-byte upload header + the encoded bytes, whose
+                    // count is ceil(bits / 8).
+                    NS_TEST_ASSERT_MSG_EQ(u.wireBytes, 20 + (u.payloadBits + 7) / 8, "wire bytes");
+                    NS_TEST_ASSERT_MSG_EQ(u.cosSimilarity.has_value(), true, "cos recorded");
+                    NS_TEST_ASSERT_MSG_GT(*u.cosSimilarity, 0.3, "qsgd keeps the direction");
+                    NS_TEST_ASSERT_MSG_LT_OR_EQ(*u.cosSimilarity, 1.0 + 1e-9, "cos <= 1");
+                }
+            }
+            NS_TEST_ASSERT_MSG_EQ(round.uplinkBits, bits, "uplink bits = sum of payload bits");
+            NS_TEST_ASSERT_MSG_EQ(round.uplinkBytes, bytes, "uplink bytes = sum of wire bytes");
+            const bool evaluated = round.round != 1;
+            NS_TEST_ASSERT_MSG_EQ(round.accuracy.has_value(), evaluated, "evaluated rounds");
+        }
+        // softmax, 7850 coefficients, qsgd s = 7: 4 bits per coefficient plus headers.
+        NS_TEST_ASSERT_MSG_GT(r.uploads[0].payloadBits, 4u * 7850u, "qsgd bit count");
+        NS_TEST_ASSERT_MSG_LT(r.uploads[0].payloadBits, 4u * 7850u + 1024u, "qsgd bit count");
+        NS_TEST_ASSERT_MSG_EQ(r.initialWeights.size(), 7850u, "softmax D");
+        const bool moved = r.initialWeights != r.finalWeights;
+        NS_TEST_ASSERT_MSG_EQ(moved, true, "SGD moved the model");
+        double acc = *r.rounds.back().accuracy;
+        NS_TEST_ASSERT_MSG_GT(acc, 0.2, "3 SGD steps of softmax beat chance (0.1)");
+
+        // The database holds the same run.
+        NS_TEST_ASSERT_MSG_GT_OR_EQ(r.runId, 0, "run id");
+        auto run = o.db->ReadRun(r.runId);
+        NS_TEST_ASSERT_MSG_EQ(run.has_value(), true, "runs row");
+        NS_TEST_ASSERT_MSG_EQ(run->status, "complete", "status");
+        NS_TEST_ASSERT_MSG_EQ(run->record.quantizer, "qsgd", "quantizer filled in");
+        NS_TEST_ASSERT_MSG_EQ(run->record.model, "softmax", "model filled in");
+        NS_TEST_ASSERT_MSG_EQ(run->record.nDevices, 2u, "devices filled in");
+        NS_TEST_ASSERT_MSG_EQ(run->record.dimension, 7850u, "dimension filled in");
+        NS_TEST_ASSERT_MSG_EQ(run->record.scenario, "p2p-smoke", "caller's scenario kept");
+        auto devs = o.db->ReadDevices(r.runId);
+        NS_TEST_ASSERT_MSG_EQ(devs.size(), 2u, "devices rows");
+        uint64_t samples = 0;
+        for (const auto& d : devs)
+        {
+            NS_TEST_ASSERT_MSG_EQ_TOL(d.distanceM, 5.0 * (d.device + 1), 1e-9, "distance");
+            NS_TEST_ASSERT_MSG_EQ(d.labelHistogram.size(), 10u, "histogram classes");
+            uint64_t sum
+                = std::accumulate(d.labelHistogram.begin(), d.labelHistogram.end(), uint64_t{0});
+            NS_TEST_ASSERT_MSG_EQ(sum, d.nSamples, "histogram sums to the sample count");
+            samples += d.nSamples;
+        }
+        NS_TEST_ASSERT_MSG_EQ(samples, 60000u, "the partition covers the training set");
+        NS_TEST_ASSERT_MSG_EQ(o.db->ReadRounds(r.runId).size(), 3u, "rounds rows");
+        NS_TEST_ASSERT_MSG_EQ(o.db->ReadUploads(r.runId).size(), 6u, "uploads rows");
+        o.db->Close();
+        std::remove(path.c_str());
+        std::remove((path + "-wal").c_str());
+        std::remove((path + "-shm").c_str());
+
+        // Same RngRun, same run: the records are reproducible.
+        Options again;
+        Outcome r2 = RunStar(again);
+        NS_TEST_ASSERT_MSG_EQ(r2.uploads.size(), r.uploads.size(), "same rows");
+        for (size_t i = 0; i < r.uploads.size(); ++i)
+        {
+            NS_TEST_ASSERT_MSG_EQ(r2.uploads[i].payloadBits, r.uploads[i].payloadBits, "bits");
+            NS_TEST_ASSERT_MSG_EQ(*r2.uploads[i].tEndS, *r.uploads[i].tEndS, "times");
+        }
+        const bool same = r2.finalWeights == r.finalWeights;
+        NS_TEST_ASSERT_MSG_EQ(same, true, "same final model");
+    }
+};
+
+/** Downlink "model": the weights travel first, so rounds last longer. */
+class ModelDownlinkTestCase : public TestCase
+{
+  public:
+    ModelDownlinkTestCase()
+        : TestCase("modelled downlink: weights are sent over TCP before devices compute")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        Options ideal;
+        ideal.method = "fp32";
+        ideal.rounds = 2;
+        Outcome a = RunStar(ideal);
+        Options model = ideal;
+        model.downlink = "model";
+        Outcome b = RunStar(model);
+        NS_TEST_ASSERT_MSG_EQ(b.finished, true, "finished");
+        NS_TEST_ASSERT_MSG_EQ(b.rounds.size(), 2u, "rounds");
+        for (size_t i = 0; i < b.rounds.size(); ++i)
+        {
+            NS_TEST_ASSERT_MSG_EQ(b.rounds[i].devicesDone, 2u, "all delivered");
+            double da = a.rounds[i].tEndS - a.rounds[i].tStartS;
+            double db = b.rounds[i].tEndS - b.rounds[i].tStartS;
+            // 7850 floats = 31.4 kB at 10 Mb/s: at least 25 ms more per round.
+            NS_TEST_ASSERT_MSG_GT(db, da + 0.02, "round " << i + 1 << " " << da << " vs " << db);
+        }
+        // fp32 is lossless and the received weights are the server's, so
+        // both downlinks train the same model.
+        const bool same = a.finalWeights == b.finalWeights;
+        NS_TEST_ASSERT_MSG_EQ(same, true, "same model either way");
+    }
+};
+
+/** A device behind a slow link misses the deadline: a straggler, not a hang. */
+class StragglerTestCase : public TestCase
+{
+  public:
+    StragglerTestCase()
+        : TestCase("a device on a slow link is recorded as a straggler every round")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        Options o;
+        o.method = "fp32";     // 31.4 kB
+        o.slowRate = "20kbps"; // ~12.6 s per upload
+        o.deadline = Seconds(1);
+        o.rounds = 3;
+        Outcome r = RunStar(o);
+        NS_TEST_ASSERT_MSG_EQ(r.finished, true, "finished");
+        NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), 3u, "rounds");
+        for (const auto& round : r.rounds)
+        {
+            NS_TEST_ASSERT_MSG_EQ(round.devicesDone, 1u, "only the fast device");
+            NS_TEST_ASSERT_MSG_EQ_TOL(round.tEndS - round.tStartS, 1.0, 1e-9, "ended at deadline");
+        }
+        for (const auto& u : r.uploads)
+        {
+            const bool fast = u.device == 0;
+            NS_TEST_ASSERT_MSG_EQ(u.completed, fast, "device " << u.device);
+            NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), fast, "end only if delivered");
+        }
+        NS_TEST_ASSERT_MSG_EQ(r.uploadEnds, 3u, "UploadEnd only for delivered uploads");
+        uint64_t fpBits = r.uploads[0].payloadBits;
+        NS_TEST_ASSERT_MSG_EQ(r.rounds[0].uplinkBits, fpBits, "stragglers' bits not counted");
+    }
+};
+
+class EdgeLearningProtocolTestSuite : public TestSuite
+{
+  public:
+    EdgeLearningProtocolTestSuite()
+        : TestSuite("edge-learning-protocol", SYSTEM)
+    {
+        AddTestCase(new IdealDownlinkTestCase, TestCase::QUICK);
+        AddTestCase(new ModelDownlinkTestCase, TestCase::QUICK);
+        AddTestCase(new StragglerTestCase, TestCase::QUICK);
+    }
+};
+
+EdgeLearningProtocolTestSuite g_edgeLearningProtocolTestSuite;
+
+} // namespace
