@@ -122,11 +122,18 @@ class ResultsDatabase : public Object
     bool IsOpen() const;
     std::string GetPath() const;
 
-    /** Inserts a `runs` row with status "running"; returns its run_id. */
+    /**
+     * Inserts a `runs` row with status "running" and the batch label;
+     * returns its run_id. params must be JSON ("" is stored as {}).
+     */
     int64_t BeginRun(const RunRecord& run);
     /** Inserts the rows of `devices` for a run (one transaction). */
     void WriteDevices(int64_t runId, const std::vector<DeviceRecord>& devices);
-    /** Writes one round and its uploads in one transaction. */
+    /**
+     * Writes one round and its uploads in one transaction. Every upload must
+     * carry the round's number; times finite with t_end_s >= t_start_s;
+     * accuracy, when set, in [0, 1].
+     */
     void WriteRound(int64_t runId, const RoundRecord& round,
                     const std::vector<UploadRecord>& uploads);
     /** Sets status ("complete" or "incomplete") and finished_utc. */
