@@ -600,6 +600,50 @@ class DatabaseTransactionTestCase : public TestCase
         next.round = 1;
         db->WriteRound(runId, next, {MakeUpload(1, 0, true)});
         NS_TEST_EXPECT_MSG_EQ(db->ReadRounds(runId).size(), 2, "rounds after the failures");
+
+        // Foreign keys are enforced: devices of a run that does not exist.
+        fatal = EndsFatally(
+            [&]()
+            {
+                Ptr<ResultsDatabase> child = CreateObject<ResultsDatabase>();
+                child->Open(path);
+                child->WriteDevices(runId + 100, std::vector<DeviceRecord>(1));
+            },
+            folder.File("fk.stderr"), &message);
+        NS_TEST_EXPECT_MSG_EQ(fatal, true, "devices of an unknown run accepted");
+        NS_TEST_EXPECT_MSG_EQ(Contains(message, "FOREIGN KEY"), true, "message: " << message);
+
+        // Another process (e.g. a second experiment appending to the same
+        // file) holding the write lock makes a round wait, not fail.
+        int ready[2];
+        NS_TEST_ASSERT_MSG_EQ(pipe(ready), 0, "pipe");
+        std::fflush(nullptr);
+        pid_t holder = fork();
+        if (holder == 0)
+        {
+            sqlite3* other = nullptr;
+            bool ok
+                = sqlite3_open(path.c_str(), &other) == SQLITE_OK
+                  && sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+            char byte = ok ? 1 : 0;
+            ssize_t written = write(ready[1], &byte, 1);
+            usleep(300000);
+            sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+            sqlite3_close(other);
+            _exit(ok && written == 1 ? 0 : 1);
+        }
+        close(ready[1]);
+        char byte = 0;
+        bool locked = read(ready[0], &byte, 1) == 1 && byte == 1;
+        close(ready[0]);
+        NS_TEST_EXPECT_MSG_EQ(locked, true, "the other process could not take the write lock");
+        RoundRecord waited;
+        waited.round = 2;
+        db->WriteRound(runId, waited, {MakeUpload(2, 0, true)});
+        int status = 1;
+        waitpid(holder, &status, 0);
+        NS_TEST_EXPECT_MSG_EQ((WIFEXITED(status) && WEXITSTATUS(status) == 0), true, "holder");
+        NS_TEST_EXPECT_MSG_EQ(db->ReadRounds(runId).size(), 3, "round written after the wait");
         db->Close();
     }
 };
