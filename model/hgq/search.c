@@ -53,8 +53,18 @@
 /* Blocks per tile: the tile's running state (3 x 64 B per block) and its
  * blocks stay in L1 while the codeword panels stream past. */
 #define HGQ_SEARCH_TILE        64u
+/* Codewords per chunk of the packed C^T (see transpose_codebook). */
+#define HGQ_SEARCH_CHUNK       64u
 /* Bytes of C^T a panel may hold (L1 is 32-48 KiB on current x86 cores). */
 #define HGQ_SEARCH_PANEL_BYTES 16384u
+/* Blocks per tile of the bf16 screen (its approximate scores, 4 K bytes per
+ * block, stay in L1/L2 until the exact pass reads them back). */
+#define HGQ_SEARCH_BF16_TILE   8u
+/* Smallest codebook and block for which the bf16 screen pays for its
+ * second pass (measured on Zen 5: 1.2x at 1024 x 24, 1.5x at 4096 x 32,
+ * slower below 1024 codewords or 12 coordinates). */
+#define HGQ_SEARCH_BF16_MIN_K  1024u
+#define HGQ_SEARCH_BF16_MIN_L  12u
 
 static size_t padded_size(uint32_t codebook_size) {
   return ((size_t)codebook_size + HGQ_SEARCH_PAD - 1) / HGQ_SEARCH_PAD *
@@ -63,8 +73,18 @@ static size_t padded_size(uint32_t codebook_size) {
 
 size_t hgq_codeword_search_scratch_floats(uint32_t codebook_size,
                                           uint32_t block_length) {
-  /* C^T plus slack to align it to 64 bytes. */
-  return (size_t)block_length * padded_size(codebook_size) + HGQ_SEARCH_PAD;
+  size_t k_pad = padded_size(codebook_size);
+  size_t pairs = ((size_t)block_length + 1) / 2;
+  if (codebook_size < HGQ_SEARCH_BF16_MIN_K ||
+      block_length < HGQ_SEARCH_BF16_MIN_L)
+    return (size_t)block_length * k_pad + HGQ_SEARCH_PAD; /* C^T only */
+  /* C^T (fp32), then for the bf16 screen: C^T in bf16 pairs, a tile of
+   * approximate scores and the tile's blocks in bf16; 64-byte alignment
+   * slack before each. */
+  return (size_t)block_length * k_pad + pairs * k_pad +
+         (size_t)HGQ_SEARCH_BF16_TILE * k_pad +
+         (size_t)HGQ_SEARCH_BF16_TILE * pairs +
+         (size_t)HGQ_SEARCH_BF16_TILE * (k_pad / 16) + 5 * HGQ_SEARCH_PAD;
 }
 
 /* ------------------------------------------------------------ reference */
@@ -133,20 +153,38 @@ static void search_portable(const float *codebook, uint32_t codebook_size,
 }
 
 #if HGQ_SEARCH_X86
-/* C^T into 64-byte aligned scratch: ct[j * k_pad + i] = codebook[i * L + j],
- * zero for i >= K (a zero column scores exactly 0, which can only tie the
- * maximum when every real score is 0, and then the lowest index wins). */
+/* C^T in a packed layout: chunks of HGQ_SEARCH_CHUNK codewords, each
+ * chunk L rows of w floats (w = 64, or what is left in the last chunk), so
+ * that a kernel's loads stream through consecutive cache lines. Rows k_pad
+ * floats apart (plain C^T) sit a multiple of 4 KiB apart for K >= 1024 and
+ * alias in the sets of the L1 cache. Element (i, j) is at
+ * chunk_offset(i, L) + j * chunk_width(i). */
+static inline size_t chunk_width(size_t i, size_t k_pad) {
+  size_t w = k_pad - i / HGQ_SEARCH_CHUNK * HGQ_SEARCH_CHUNK;
+  return w < HGQ_SEARCH_CHUNK ? w : HGQ_SEARCH_CHUNK;
+}
+
+static inline size_t chunk_offset(size_t i, size_t rows) {
+  size_t c0 = i / HGQ_SEARCH_CHUNK * HGQ_SEARCH_CHUNK;
+  return c0 * rows + (i - c0);
+}
+
+static float *align64(float *p) {
+  return (float *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
+}
+
+/* Packed C^T into 64-byte aligned scratch; zero for i >= K (a zero column
+ * scores exactly 0, which can only tie the maximum when every real score is
+ * 0, and then the lowest index wins). */
 static float *transpose_codebook(const float *codebook, uint32_t codebook_size,
                                  uint32_t block_length, size_t k_pad,
                                  float *scratch) {
-  uintptr_t p = ((uintptr_t)scratch + 63u) & ~(uintptr_t)63u;
-  float *ct = (float *)p;
-  for (uint32_t j = 0; j < block_length; ++j) {
-    float *row = ct + (size_t)j * k_pad;
-    for (uint32_t i = 0; i < codebook_size; ++i)
-      row[i] = codebook[(size_t)i * block_length + j];
-    for (size_t i = codebook_size; i < k_pad; ++i)
-      row[i] = 0.0f;
+  float *ct = align64(scratch);
+  for (size_t i = 0; i < k_pad; ++i) {
+    float *col = ct + chunk_offset(i, block_length);
+    size_t w = chunk_width(i, k_pad);
+    for (uint32_t j = 0; j < block_length; ++j)
+      col[j * w] = i < codebook_size ? codebook[i * block_length + j] : 0.0f;
   }
   return ct;
 }
@@ -170,6 +208,38 @@ typedef struct avx512_state {
   __m512 val_best;
   __m512i idx_best;
 } avx512_state;
+
+/* Folds one vector of scores (codewords base .. base + 15) into a state. */
+static inline __attribute__((always_inline)) AVX512_TARGET void
+avx512_update(avx512_state *s, __m512 acc, uint32_t base) {
+  const __m512i lane =
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512 a = _mm512_abs_ps(acc);
+  __mmask16 k = _mm512_cmp_ps_mask(a, s->abs_best, _CMP_GT_OQ);
+  s->abs_best = _mm512_mask_mov_ps(s->abs_best, k, a);
+  s->val_best = _mm512_mask_mov_ps(s->val_best, k, acc);
+  s->idx_best = _mm512_mask_mov_epi32(
+      s->idx_best, k, _mm512_add_epi32(lane, _mm512_set1_epi32((int)base)));
+}
+
+/* Across lanes: the largest |score|, then the lowest index holding it. */
+static inline __attribute__((always_inline)) AVX512_TARGET void
+avx512_finish(const avx512_state *s, uint32_t codebook_size, uint32_t *index,
+              float *projection) {
+  float best = _mm512_reduce_max_ps(s->abs_best);
+  __mmask16 k =
+      _mm512_cmp_ps_mask(s->abs_best, _mm512_set1_ps(best), _CMP_EQ_OQ);
+  uint32_t idx = (uint32_t)_mm512_mask_reduce_min_epu32(k, s->idx_best);
+  __mmask16 w =
+      _mm512_mask_cmpeq_epi32_mask(k, s->idx_best, _mm512_set1_epi32((int)idx));
+  float val = _mm512_cvtss_f32(_mm512_maskz_compress_ps(w, s->val_best));
+  if (idx >= codebook_size || k == 0) { /* every score NaN */
+    idx = 0;
+    val = 0.0f;
+  }
+  *index = idx;
+  *projection = val;
+}
 
 /* R blocks (rows x, stride L) against the panel's codewords [0, p) of C^T
  * (row stride k_pad), codeword numbers starting at base. R, V compile-time. */
@@ -239,26 +309,29 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
       size_t p = k_pad - p0;
       if (p > panel)
         p = panel;
-      const float *ctp = ct + p0;
       size_t r = 0;
       for (; r + 4 <= t; r += 4) {
         const float *x = xt + r * block_length;
         size_t v = 0;
         for (; v + 64 <= p; v += 64)
-          avx512_kernel_4x4(ctp + v, k_pad, block_length, x, st + r,
+          avx512_kernel_4x4(ct + chunk_offset(p0 + v, block_length),
+                            chunk_width(p0 + v, k_pad), block_length, x, st + r,
                             (uint32_t)(p0 + v));
         for (; v < p; v += 16)
-          avx512_kernel_4x1(ctp + v, k_pad, block_length, x, st + r,
+          avx512_kernel_4x1(ct + chunk_offset(p0 + v, block_length),
+                            chunk_width(p0 + v, k_pad), block_length, x, st + r,
                             (uint32_t)(p0 + v));
       }
       for (; r < t; ++r) {
         const float *x = xt + r * block_length;
         size_t v = 0;
         for (; v + 64 <= p; v += 64)
-          avx512_kernel_1x4(ctp + v, k_pad, block_length, x, st + r,
+          avx512_kernel_1x4(ct + chunk_offset(p0 + v, block_length),
+                            chunk_width(p0 + v, k_pad), block_length, x, st + r,
                             (uint32_t)(p0 + v));
         for (; v < p; v += 16)
-          avx512_kernel_1x1(ctp + v, k_pad, block_length, x, st + r,
+          avx512_kernel_1x1(ct + chunk_offset(p0 + v, block_length),
+                            chunk_width(p0 + v, k_pad), block_length, x, st + r,
                             (uint32_t)(p0 + v));
       }
     }
@@ -278,6 +351,240 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
       indices[m0 + r] = idx;
       projections[m0 + r] = val;
     }
+  }
+}
+
+/* ----------------------------------------------- AVX-512 BF16 screen */
+
+/*
+ * Two passes per tile of blocks. Pass 1 computes approximate scores a_i with
+ * bf16 inputs (VDPBF16PS: 2 products per lane and instruction, about twice
+ * the multiply rate of fp32 FMA) and stores them; pass 2 computes the exact
+ * score chain s_i (the same FMA chain as every other path) only for the
+ * vectors of 16 codewords that hold a candidate, |a_i| >= max_k |a_k| - 2e.
+ *
+ * Why this is exact. bf16 rounding (to nearest) moves each input by at most
+ * 2^-9 relative, so each product by 2^-8 + 2^-18; the fp32 accumulation adds
+ * (L + 1) 2^-24 and flushed denormals at most L 2^-125 in all. The exact
+ * chain itself is within L 2^-24 sum_j |c_j x_j| of c . x. With
+ * sum_j |c_j x_j| <= ||c|| ||x|| (Cauchy-Schwarz), for L < 2^14
+ *   |a_i - s_i| <= e = 2^-7 ||x|| max_k ||c_k|| + 2^-100.
+ * If i* maximises |s|, then |a_i*| >= |s_i*| - e and every |a_k| <= |s_i*|
+ * + e, so |a_i*| >= max_k |a_k| - 2e: i* and every codeword tied with it
+ * are candidates, and the exact pass over the candidate vectors (in index
+ * order, the same strict-greater running argmax) returns exactly what the
+ * full fp32 search returns. A non-finite threshold falls back to scoring
+ * every vector exactly.
+ */
+#define BF16_TARGET __attribute__((target("avx512f,avx512bf16,fma")))
+
+/* float -> bf16, round to nearest even (inputs are finite here). */
+static inline uint32_t bf16_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return u >> 16;
+}
+
+/* C^T in bf16 pairs, packed as the fp32 C^T with `pairs` rows: pair row t
+ * of codeword i holds (c_{i,2t}, c_{i,2t+1}), low half first; zero for
+ * i >= K and for an odd L's last high half. Returns max_i ||c_i||_2 (rounded
+ * up a little), or -1 if not finite. */
+static double transpose_codebook_bf16(const float *codebook,
+                                      uint32_t codebook_size,
+                                      uint32_t block_length, size_t k_pad,
+                                      uint32_t *ct2) {
+  size_t pairs = ((size_t)block_length + 1) / 2;
+  for (size_t i = 0; i < k_pad; ++i) {
+    uint32_t *col = ct2 + chunk_offset(i, pairs);
+    size_t w = chunk_width(i, k_pad);
+    const float *c = codebook + i * block_length;
+    for (size_t t = 0; t < pairs; ++t) {
+      size_t j = 2 * t;
+      uint32_t lo = 0u, hi = 0u;
+      if (i < codebook_size) {
+        lo = bf16_bits(c[j]);
+        hi = j + 1 < block_length ? bf16_bits(c[j + 1]) : 0u;
+      }
+      col[t * w] = lo | (hi << 16);
+    }
+  }
+  double cmax = 0.0;
+  for (uint32_t i = 0; i < codebook_size; ++i) {
+    const float *c = codebook + (size_t)i * block_length;
+    double n2 = 0.0;
+    for (uint32_t j = 0; j < block_length; ++j)
+      n2 += (double)c[j] * c[j];
+    if (n2 > cmax)
+      cmax = n2;
+  }
+  cmax = sqrt(cmax) * (1.0 + 1e-6);
+  return isfinite(cmax) ? cmax : -1.0;
+}
+
+/* Pass 1 for R blocks (bf16 pairs xp, stride `pairs`) and V vectors of
+ * codewords: approximate scores into s (row stride k_pad), and the running
+ * per-lane max |a| into amax. */
+#define BF16_KERNEL(R, V)                                                  \
+  static inline __attribute__((always_inline))                             \
+  BF16_TARGET void bf16_kernel_##R##x##V(                                  \
+      const uint32_t *ct2, size_t k_pad, size_t pairs, const uint32_t *xp, \
+      float *s, size_t s_stride, __m512 *amax) {                           \
+    __m512 acc[R][V];                                                      \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)                    \
+        _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =    \
+            _mm512_setzero_ps();                                           \
+    for (size_t t = 0; t < pairs; ++t) {                                   \
+      const uint32_t *row = ct2 + t * k_pad;                               \
+      __m512bh c[V];                                                       \
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) c[v] =           \
+          (__m512bh)_mm512_load_si512((const void *)(row + 16 * v));       \
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {                \
+        __m512bh b =                                                       \
+            (__m512bh)_mm512_set1_epi32((int)xp[(size_t)r * pairs + t]);   \
+        _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =    \
+            _mm512_dpbf16_ps(acc[r][v], b, c[v]);                          \
+      }                                                                    \
+    }                                                                      \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {                  \
+      __m512 m = amax[r];                                                  \
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) {                \
+        _mm512_store_ps(s + (size_t)r * s_stride + 16 * v, acc[r][v]);     \
+        m = _mm512_max_ps(m, _mm512_abs_ps(acc[r][v]));                    \
+      }                                                                    \
+      amax[r] = m;                                                         \
+    }                                                                      \
+  }
+
+BF16_KERNEL(4, 4)
+BF16_KERNEL(4, 1)
+BF16_KERNEL(1, 4)
+BF16_KERNEL(1, 1)
+
+BF16_TARGET static void
+search_avx512_bf16(const float *ct, const uint32_t *ct2, double cmax,
+                   float *scores, uint32_t *xp, uint32_t *cand, size_t k_pad,
+                   uint32_t codebook_size, uint32_t block_length,
+                   const float *blocks, size_t block_count, uint32_t *indices,
+                   float *projections) {
+  const size_t pairs = ((size_t)block_length + 1) / 2;
+  size_t panel = HGQ_SEARCH_PANEL_BYTES / (sizeof(uint32_t) * pairs);
+  panel = panel / 64u * 64u;
+  if (panel < 64u)
+    panel = 64u;
+  if (panel > k_pad)
+    panel = k_pad;
+  __m512 amax[HGQ_SEARCH_BF16_TILE];
+  avx512_state st[HGQ_SEARCH_BF16_TILE];
+  const size_t vectors = k_pad / 16;
+
+  for (size_t m0 = 0; m0 < block_count; m0 += HGQ_SEARCH_BF16_TILE) {
+    size_t t = block_count - m0;
+    if (t > HGQ_SEARCH_BF16_TILE)
+      t = HGQ_SEARCH_BF16_TILE;
+    const float *xt = blocks + m0 * block_length;
+    /* The tile's blocks as bf16 pairs (zero high half past an odd L). */
+    for (size_t r = 0; r < t; ++r) {
+      const float *x = xt + r * block_length;
+      for (size_t q = 0; q < pairs; ++q) {
+        size_t j = 2 * q;
+        uint32_t lo = bf16_bits(x[j]);
+        uint32_t hi = j + 1 < block_length ? bf16_bits(x[j + 1]) : 0u;
+        xp[r * pairs + q] = lo | (hi << 16);
+      }
+      amax[r] = _mm512_setzero_ps();
+    }
+    /* Pass 1: approximate scores of the whole tile. */
+    for (size_t p0 = 0; p0 < k_pad; p0 += panel) {
+      size_t p = k_pad - p0;
+      if (p > panel)
+        p = panel;
+      size_t r = 0;
+      for (; r + 4 <= t; r += 4) {
+        size_t v = 0;
+        for (; v + 64 <= p; v += 64)
+          bf16_kernel_4x4(ct2 + chunk_offset(p0 + v, pairs),
+                          chunk_width(p0 + v, k_pad), pairs, xp + r * pairs,
+                          scores + r * k_pad + p0 + v, k_pad, amax + r);
+        for (; v < p; v += 16)
+          bf16_kernel_4x1(ct2 + chunk_offset(p0 + v, pairs),
+                          chunk_width(p0 + v, k_pad), pairs, xp + r * pairs,
+                          scores + r * k_pad + p0 + v, k_pad, amax + r);
+      }
+      for (; r < t; ++r) {
+        size_t v = 0;
+        for (; v + 64 <= p; v += 64)
+          bf16_kernel_1x4(ct2 + chunk_offset(p0 + v, pairs),
+                          chunk_width(p0 + v, k_pad), pairs, xp + r * pairs,
+                          scores + r * k_pad + p0 + v, k_pad, amax + r);
+        for (; v < p; v += 16)
+          bf16_kernel_1x1(ct2 + chunk_offset(p0 + v, pairs),
+                          chunk_width(p0 + v, k_pad), pairs, xp + r * pairs,
+                          scores + r * k_pad + p0 + v, k_pad, amax + r);
+      }
+    }
+    /* Pass 2a: the candidate vectors, block by block in codeword order. */
+    size_t candidates = 0;
+    for (size_t r = 0; r < t; ++r) {
+      const float *x = xt + r * block_length;
+      double xn = 0.0;
+      for (uint32_t j = 0; j < block_length; ++j)
+        xn += (double)x[j] * x[j];
+      double e = 0x1p-7 * sqrt(xn) * cmax + 0x1p-100;
+      double thr = (double)_mm512_reduce_max_ps(amax[r]) - 2.0 * e;
+      /* Widened a little so that rounding to float never narrows it. */
+      thr -= fabs(thr) * 0x1p-20;
+      if (!isfinite(thr))
+        thr = -INFINITY; /* score every vector exactly */
+      const __m512 thr_v = _mm512_set1_ps((float)thr);
+      const float *srow = scores + r * k_pad;
+      for (size_t v = 0; v < vectors; ++v) {
+        __m512 a = _mm512_abs_ps(_mm512_load_ps(srow + 16 * v));
+        __mmask16 hit = _mm512_cmp_ps_mask(a, thr_v, _CMP_GE_OQ);
+        cand[candidates] = (uint32_t)(r * vectors + v);
+        candidates += hit != 0;
+      }
+      st[r].abs_best = _mm512_set1_ps(-1.0f);
+      st[r].val_best = _mm512_setzero_ps();
+      st[r].idx_best = _mm512_setzero_si512();
+    }
+    /* Pass 2b: exact FMA chains, four independent ones at a time (one chain
+     * alone waits on the FMA latency), applied in list order. */
+    size_t q = 0;
+    for (; q + 4 <= candidates; q += 4) {
+      const float *xs[4], *cs[4];
+      size_t ws[4], rs[4], vs[4];
+      __m512 acc[4];
+      for (int u = 0; u < 4; ++u) {
+        rs[u] = cand[q + u] / vectors;
+        vs[u] = (cand[q + u] % vectors) * 16;
+        xs[u] = xt + rs[u] * block_length;
+        cs[u] = ct + chunk_offset(vs[u], block_length);
+        ws[u] = chunk_width(vs[u], k_pad);
+        acc[u] = _mm512_setzero_ps();
+      }
+      for (uint32_t j = 0; j < block_length; ++j) {
+        _Pragma("GCC unroll 4") for (int u = 0; u < 4; ++u) acc[u] =
+            _mm512_fmadd_ps(_mm512_set1_ps(xs[u][j]),
+                            _mm512_load_ps(cs[u] + (size_t)j * ws[u]), acc[u]);
+      }
+      for (int u = 0; u < 4; ++u)
+        avx512_update(&st[rs[u]], acc[u], (uint32_t)vs[u]);
+    }
+    for (; q < candidates; ++q) {
+      size_t r = cand[q] / vectors, v = (cand[q] % vectors) * 16;
+      const float *x = xt + r * block_length;
+      const float *cv = ct + chunk_offset(v, block_length);
+      const size_t w = chunk_width(v, k_pad);
+      __m512 acc = _mm512_setzero_ps();
+      for (uint32_t j = 0; j < block_length; ++j)
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(x[j]),
+                              _mm512_load_ps(cv + (size_t)j * w), acc);
+      avx512_update(&st[r], acc, (uint32_t)v);
+    }
+    for (size_t r = 0; r < t; ++r)
+      avx512_finish(&st[r], codebook_size, &indices[m0 + r],
+                    &projections[m0 + r]);
   }
 }
 
@@ -360,26 +667,29 @@ AVX2_TARGET static void search_avx2(const float *ct, size_t k_pad,
       size_t p = k_pad - p0;
       if (p > panel)
         p = panel;
-      const float *ctp = ct + p0;
       size_t r = 0;
       for (; r + 4 <= t; r += 4) {
         const float *x = xt + r * block_length;
         size_t v = 0;
         for (; v + 16 <= p; v += 16)
-          avx2_kernel_4x2(ctp + v, k_pad, block_length, x, st + r,
+          avx2_kernel_4x2(ct + chunk_offset(p0 + v, block_length),
+                          chunk_width(p0 + v, k_pad), block_length, x, st + r,
                           (uint32_t)(p0 + v));
         for (; v < p; v += 8)
-          avx2_kernel_4x1(ctp + v, k_pad, block_length, x, st + r,
+          avx2_kernel_4x1(ct + chunk_offset(p0 + v, block_length),
+                          chunk_width(p0 + v, k_pad), block_length, x, st + r,
                           (uint32_t)(p0 + v));
       }
       for (; r < t; ++r) {
         const float *x = xt + r * block_length;
         size_t v = 0;
         for (; v + 16 <= p; v += 16)
-          avx2_kernel_1x2(ctp + v, k_pad, block_length, x, st + r,
+          avx2_kernel_1x2(ct + chunk_offset(p0 + v, block_length),
+                          chunk_width(p0 + v, k_pad), block_length, x, st + r,
                           (uint32_t)(p0 + v));
         for (; v < p; v += 8)
-          avx2_kernel_1x1(ctp + v, k_pad, block_length, x, st + r,
+          avx2_kernel_1x1(ct + chunk_offset(p0 + v, block_length),
+                          chunk_width(p0 + v, k_pad), block_length, x, st + r,
                           (uint32_t)(p0 + v));
       }
     }
@@ -422,6 +732,10 @@ int hgq_codeword_search_isa_supported(hgq_search_isa isa) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   case HGQ_SEARCH_ISA_AVX512:
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+  case HGQ_SEARCH_ISA_AVX512_BF16:
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bf16") &&
+           __builtin_cpu_supports("fma");
 #endif
   default:
     return 0;
@@ -431,6 +745,8 @@ int hgq_codeword_search_isa_supported(hgq_search_isa isa) {
 static hgq_search_isa resolve_isa(hgq_search_isa isa) {
   if (isa != HGQ_SEARCH_ISA_AUTO)
     return isa;
+  if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX512_BF16))
+    return HGQ_SEARCH_ISA_AVX512_BF16;
   if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX512))
     return HGQ_SEARCH_ISA_AVX512;
   if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX2))
@@ -446,6 +762,8 @@ const char *hgq_codeword_search_isa_name(hgq_search_isa isa) {
     return "avx2";
   case HGQ_SEARCH_ISA_AVX512:
     return "avx512";
+  case HGQ_SEARCH_ISA_AVX512_BF16:
+    return "avx512-bf16";
   default:
     return "unknown";
   }
@@ -468,10 +786,36 @@ int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
     return 0;
   }
 #if HGQ_SEARCH_X86
-  if (isa == HGQ_SEARCH_ISA_AVX512 || isa == HGQ_SEARCH_ISA_AVX2) {
+  if (isa == HGQ_SEARCH_ISA_AVX512_BF16 || isa == HGQ_SEARCH_ISA_AVX512 ||
+      isa == HGQ_SEARCH_ISA_AVX2) {
     size_t k_pad = padded_size(codebook_size);
     const float *ct = transpose_codebook(codebook, codebook_size, block_length,
                                          k_pad, scratch);
+    if (isa == HGQ_SEARCH_ISA_AVX512_BF16) {
+      /* Small codebooks or long blocks: the plain fp32 kernel is faster
+       * (and gives the same bits). */
+      if (codebook_size < HGQ_SEARCH_BF16_MIN_K ||
+          block_length < HGQ_SEARCH_BF16_MIN_L || block_length >= 16384u)
+        isa = HGQ_SEARCH_ISA_AVX512;
+    }
+    if (isa == HGQ_SEARCH_ISA_AVX512_BF16) {
+      size_t pairs = ((size_t)block_length + 1) / 2;
+      uint32_t *ct2 =
+          (uint32_t *)align64((float *)ct + (size_t)block_length * k_pad);
+      float *scores = align64((float *)(ct2 + pairs * k_pad));
+      uint32_t *xp = (uint32_t *)align64(scores + HGQ_SEARCH_BF16_TILE * k_pad);
+      uint32_t *cand = (uint32_t *)align64(
+          (float *)(xp + (size_t)HGQ_SEARCH_BF16_TILE * pairs));
+      double cmax = transpose_codebook_bf16(codebook, codebook_size,
+                                            block_length, k_pad, ct2);
+      if (cmax >= 0.0) {
+        search_avx512_bf16(ct, ct2, cmax, scores, xp, cand, k_pad,
+                           codebook_size, block_length, blocks, block_count,
+                           indices, projections);
+        return 0;
+      }
+      isa = HGQ_SEARCH_ISA_AVX512;
+    }
     if (isa == HGQ_SEARCH_ISA_AVX512)
       search_avx512(ct, k_pad, codebook_size, block_length, blocks, block_count,
                     indices, projections);

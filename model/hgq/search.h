@@ -52,16 +52,19 @@ void hgq_codeword_search_reference(const float *codebook,
  * chain fma(x_{L-1}, c_{i,L-1}, ... fma(x_0, c_{i,0}, 0)) in every variant.
  */
 typedef enum hgq_search_isa {
-  HGQ_SEARCH_ISA_AUTO = 0,     /* the fastest this CPU supports */
-  HGQ_SEARCH_ISA_PORTABLE = 1, /* plain C (fmaf), any platform */
-  HGQ_SEARCH_ISA_AVX2 = 2,     /* x86-64 AVX2 + FMA */
-  HGQ_SEARCH_ISA_AVX512 = 3    /* x86-64 AVX-512F */
+  HGQ_SEARCH_ISA_AUTO = 0,       /* the fastest this CPU supports */
+  HGQ_SEARCH_ISA_PORTABLE = 1,   /* plain C (fmaf), any platform */
+  HGQ_SEARCH_ISA_AVX2 = 2,       /* x86-64 AVX2 + FMA */
+  HGQ_SEARCH_ISA_AVX512 = 3,     /* x86-64 AVX-512F */
+  HGQ_SEARCH_ISA_AVX512_BF16 = 4 /* AVX-512 BF16 screen + exact fp32 rescoring
+                                    (K >= 1024, L >= 12; else AVX512) */
 } hgq_search_isa;
 
 /** 1 if this build and CPU can run the variant, else 0. */
 int hgq_codeword_search_isa_supported(hgq_search_isa isa);
 
-/** "portable", "avx2", "avx512" (AUTO names the variant it resolves to). */
+/** "portable", "avx2", "avx512", "avx512-bf16" (AUTO names the variant it
+ * resolves to). */
 const char *hgq_codeword_search_isa_name(hgq_search_isa isa);
 
 /** hgq_codeword_search with a chosen variant; -1 if it is not supported. */

@@ -20,9 +20,10 @@
 #define GUARD_FLOATS 64
 #define GUARD_VALUE  12345.0f
 
+/* AUTO last: check_case compares hgq_codeword_search against it. */
 static const hgq_search_isa all_isas[] = {
     HGQ_SEARCH_ISA_PORTABLE, HGQ_SEARCH_ISA_AVX2, HGQ_SEARCH_ISA_AVX512,
-    HGQ_SEARCH_ISA_AUTO};
+    HGQ_SEARCH_ISA_AVX512_BF16, HGQ_SEARCH_ISA_AUTO};
 #define ISA_COUNT (sizeof all_isas / sizeof all_isas[0])
 
 static void *xmalloc(size_t bytes) {
@@ -207,8 +208,8 @@ static size_t check_case(const float *c, uint32_t k, uint32_t l, const float *x,
 
 /* Random unit codebooks and Gaussian or Laplacian blocks of many shapes. */
 static void test_random_shapes(uint64_t *state) {
-  static const uint32_t ks[] = {1,  2,  3,  15,  16,  17,
-                                63, 64, 65, 128, 200, 1024};
+  static const uint32_t ks[] = {1,  2,   3,   15,  16,  17,   63,  64,
+                                65, 128, 200, 256, 300, 1024, 1100};
   static const uint32_t ls[] = {1, 2, 3, 4, 7, 8, 16, 24, 33};
   static const size_t ns[] = {0, 1, 3, 4, 5, 63, 64, 65, 131, 300};
   size_t blocks = 0, mismatches = 0;
@@ -245,7 +246,8 @@ static void test_random_shapes(uint64_t *state) {
 /* Duplicate and negated codewords score identically: the lowest index wins,
  * across lanes (offsets not multiples of 16) and within a lane (multiples). */
 static void test_exact_ties(uint64_t *state) {
-  const uint32_t base_k = 37, l = 8, k = 4 * base_k + 16;
+  /* K >= 1024 and L >= 12 so that the bf16 screen runs too. */
+  const uint32_t base_k = 260, l = 12, k = 4 * base_k + 16;
   float *c = xmalloc((size_t)k * l * sizeof(float));
   fill_codebook(c, base_k, l, state);
   for (uint32_t i = 0; i < base_k; ++i) {
@@ -350,6 +352,25 @@ static void test_zero_blocks(uint64_t *state) {
   free(x);
 }
 
+/* Blocks far from unit norm: huge, tiny and denormal coordinates (the bf16
+ * screen flushes denormals and must then fall back to exact scores). */
+static void test_scaled_blocks(uint64_t *state) {
+  static const float scales[] = {1e-42f, 1e-38f, 1e-30f, 1e30f};
+  const uint32_t k = 1030, l = 13; /* bf16 screen, partial last chunk */
+  const size_t n = 41;
+  float *c = xmalloc((size_t)k * l * sizeof(float));
+  float *x = xmalloc(n * l * sizeof(float));
+  fill_codebook(c, k, l, state);
+  for (size_t a = 0; a < sizeof scales / sizeof scales[0]; ++a) {
+    test_fill_gaussian(x, n * l, state);
+    for (size_t i = 0; i < n * l; ++i)
+      x[i] *= scales[a];
+    check_case(c, k, l, x, n, 0, "scaled");
+  }
+  free(x);
+  free(c);
+}
+
 /* L = 1: scores are c_i x, the largest |c_i| wins, ties to the lowest. */
 static void test_scalar_codebook(void) {
   const float c[6] = {0.5f, -1.0f, 0.25f, 1.0f, -0.75f, -1.0f};
@@ -393,6 +414,7 @@ int main(int argc, char **argv) {
   test_exact_ties(&state);
   test_axis_codebook();
   test_zero_blocks(&state);
+  test_scaled_blocks(&state);
   test_scalar_codebook();
   return test_finish("test-search");
 }
