@@ -51,6 +51,7 @@ def build(bld):
         #  model/learn/learn-internal.h model/learn/learn-model.h)
         # ns-3 model and helpers
         'helper/edge-ideal-scenario-helper.cc',
+        'helper/edge-learning-experiment.cc',
         'helper/edge-learning-helper.cc',
         'helper/edge-lte-scenario-helper.cc',
         'helper/edge-scenario-helper.cc',
@@ -68,15 +69,20 @@ def build(bld):
     module_test = bld.create_ns3_module_test_library('edge-learning')
     module_test.source = [
         'test/edge-learning-database-test-suite.cc',
+        'test/edge-learning-determinism-test-suite.cc',
         'test/edge-learning-header-test-suite.cc',
+        'test/edge-learning-ideal-test-suite.cc',
+        'test/edge-learning-lte-test-suite.cc',
         'test/edge-learning-protocol-test-suite.cc',
         'test/edge-learning-quantizer-test-suite.cc',
+        'test/edge-learning-wifi-test-suite.cc',
     ]
 
     headers = bld(features='ns3header')
     headers.module = 'edge-learning'
     headers.source = [
         'helper/edge-ideal-scenario-helper.h',
+        'helper/edge-learning-experiment.h',
         'helper/edge-learning-helper.h',
         'helper/edge-lte-scenario-helper.h',
         'helper/edge-scenario-helper.h',
@@ -94,7 +100,10 @@ def build(bld):
 
     if bld.env['ENABLE_EXAMPLES']:
         for example in [
+            'examples/edge-learning-ideal.cc',
+            'examples/edge-learning-lte.cc',
             'examples/edge-learning-report.cc',
+            'examples/edge-learning-wifi.cc',
         ]:
             name = example.split('/')[-1][:-len('.cc')]
             program = bld.create_ns3_program(name, ['edge-learning'])

@@ -116,13 +116,17 @@ EdgeIdealScenarioHelper::Build(uint32_t nDevices, int64_t stream)
         deviceRouting->SetDefaultRoute(interfaces.GetAddress(0), 1);
     }
 
+    // ARP, TCP and IP jitter of every node.
+    int64_t used = internet.AssignStreams(scenario.devices, stream);
+    NodeContainer server(scenario.server);
+    used += internet.AssignStreams(server, stream + used);
+
     std::ostringstream description;
     description << "{\"data_rate_bps\": " << m_dataRate.GetBitRate()
                 << ", \"delay_s\": " << m_delay.GetSeconds() << ", \"mtu_bytes\": " << m_mtuBytes
                 << "}";
     scenario.description = description.str();
-    scenario.streamsUsed = 0; // nothing random in a star of wires
-    (void)stream;
+    scenario.streamsUsed = used;
     return scenario;
 }
 

@@ -243,6 +243,10 @@ EdgeLteScenarioHelper::Build(uint32_t nDevices, int64_t stream)
         ueRouting->SetDefaultRoute(m_epc->GetUeDefaultGatewayAddress(), 1);
     }
     m_lte->Attach(m_ueDevices, m_enbDevices.Get(0));
+    // ARP, TCP and IP jitter of every node with an internet stack.
+    used += internet.AssignStreams(scenario.devices, stream + used);
+    NodeContainer hosts(scenario.server, pgw, m_epc->GetSgwNode());
+    used += internet.AssignStreams(hosts, stream + used);
 
     std::ostringstream description;
     description << "{\"radius_m\": " << m_radiusM << ", \"bandwidth_rb\": " << rb

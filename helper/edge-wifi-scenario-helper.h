@@ -61,6 +61,7 @@ class EdgeWifiScenarioHelper : public EdgeScenarioHelper
     double m_referenceLossDb;
     double m_txPowerDbm;
     uint32_t m_maxMissedBeacons;
+    Time m_addBaResponseTimeout;
     Time m_readyTime;
 
     bool m_built{false};

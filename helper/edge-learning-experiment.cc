@@ -1,0 +1,476 @@
+/*
+ * The experiment driver: one simulation per quantizer, same seed, same data,
+ * same topology; the runs differ only by how the gradients are quantized.
+ *
+ * Random streams: the scenario takes streams 0..k-1 (positions, channel,
+ * MAC), the applications take k.. (jitter, device seeds), so RngRun (--seed)
+ * alone decides a run; the learning task's own seed (partition, initial
+ * weights, evaluation subset) is --seed too.
+ */
+#include "edge-learning-experiment.h"
+
+#include "edge-scenario-helper.h"
+#include "ns3/config.h"
+#include "ns3/double.h"
+#include "ns3/edge-learning-helper.h"
+#include "ns3/edge-server-application.h"
+#include "ns3/hgq.h"
+#include "ns3/learn.h"
+#include "ns3/log.h"
+#include "ns3/nstime.h"
+#include "ns3/results-summary.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+#include "ns3/vector.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+namespace ns3 {
+
+NS_LOG_COMPONENT_DEFINE("EdgeLearningExperiment");
+
+namespace {
+
+std::string
+JsonString(const std::string& s)
+{
+    std::string out = "\"";
+    for (char c : s)
+    {
+        if (c == '"' || c == '\\')
+        {
+            out += '\\';
+            out += c;
+        }
+        else if (static_cast<unsigned char>(c) < 0x20)
+        {
+            out += ' ';
+        }
+        else
+        {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+double
+SecondsSince(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/** Progress line at the end of every evaluated round. */
+void
+PrintRound(std::ostream* out, uint32_t nDevices, const RoundRecord& round)
+{
+    if (!round.accuracy.has_value())
+    {
+        return;
+    }
+    *out << "  round " << std::setw(3) << round.round << "  t " << std::fixed
+         << std::setprecision(3) << std::setw(8) << round.tEndS << " s  accuracy "
+         << std::setprecision(4) << *round.accuracy << "  uplink " << std::setprecision(3)
+         << round.uplinkBytes / 1e6 << " MB  delivered " << round.devicesDone << "/" << nDevices
+         << std::defaultfloat << std::endl;
+}
+
+} // namespace
+
+EdgeLearningExperiment::EdgeLearningExperiment(const std::string& scenario)
+{
+    m_config.scenario = scenario;
+}
+
+EdgeExperimentConfig&
+EdgeLearningExperiment::GetConfig()
+{
+    return m_config;
+}
+
+const EdgeExperimentConfig&
+EdgeLearningExperiment::GetConfig() const
+{
+    return m_config;
+}
+
+void
+EdgeLearningExperiment::AddCommandLineOptions(CommandLine& cmd)
+{
+    EdgeExperimentConfig& c = m_config;
+    cmd.AddValue("devices", "Number of edge devices", c.devices);
+    cmd.AddValue("rounds", "Federated rounds per quantizer", c.rounds);
+    cmd.AddValue("model", "Model: softmax, mlp, cnn-small or cnn", c.model);
+    cmd.AddValue("partition",
+                 "How the training set is split over the devices: iid, shards or dirichlet",
+                 c.partition);
+    cmd.AddValue("alpha", "Dirichlet concentration (partition=dirichlet; small = skewed)", c.alpha);
+    cmd.AddValue("batch", "Mini-batch size of every device in every round", c.batch);
+    cmd.AddValue("lr", "Learning rate of the server's SGD step", c.lr);
+    cmd.AddValue("momentum", "Heavy-ball momentum of the server's SGD step (0: none)", c.momentum);
+    cmd.AddValue("quantizer",
+                 "Comma list of quantizers, one run each in this process: fp32, signsgd, "
+                 "signsgd-mv, ef-signsgd, qsgd, terngrad, topk, hsq, hgq",
+                 c.quantizers);
+    cmd.AddValue("plan", "hgq plan 'LxB,LxB,...' (empty: derived from bitsPerCoef)", c.plan);
+    cmd.AddValue("bitsPerCoef", "hgq bit budget per coefficient (0: the quantizer's default)",
+                 c.bitsPerCoef);
+    cmd.AddValue("seed", "Seed of the run (ns-3 RngRun, data partition, initial weights)", c.seed);
+    cmd.AddValue("deadline",
+                 "Round deadline in simulated seconds; late uploads are stragglers (0: the "
+                 "server's default)",
+                 c.deadlineS);
+    cmd.AddValue("evalEvery", "Evaluate test accuracy every k rounds (and at the last)",
+                 c.evalEvery);
+    cmd.AddValue("evalSubset", "Test samples used per evaluation (0: all 10,000)", c.evalSubset);
+    cmd.AddValue("downlink",
+                 "Global model to the devices: ideal (read directly) or model (sent over "
+                 "the network)",
+                 c.downlink);
+    cmd.AddValue("db", "SQLite results file, appended to (none: no file)", c.db);
+    cmd.AddValue("dataDir",
+                 "Folder of the Fashion-MNIST IDX files (empty: Debian's "
+                 "dataset-fashion-mnist package)",
+                 c.dataDir);
+    cmd.AddValue("progress", "Print one line per evaluated round", c.progress);
+}
+
+std::vector<std::string>
+EdgeLearningExperiment::SplitList(const std::string& list)
+{
+    std::vector<std::string> items;
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ','))
+    {
+        const auto first = item.find_first_not_of(" \t");
+        const auto last = item.find_last_not_of(" \t");
+        if (first != std::string::npos)
+        {
+            items.push_back(item.substr(first, last - first + 1));
+        }
+    }
+    return items;
+}
+
+std::string
+EdgeLearningExperiment::Validate() const
+{
+    const EdgeExperimentConfig& c = m_config;
+    std::ostringstream why;
+    if (c.scenario != "wifi" && c.scenario != "lte" && c.scenario != "ideal")
+    {
+        why << "scenario \"" << c.scenario << "\" is not wifi, lte or ideal";
+    }
+    else if (c.devices == 0)
+    {
+        why << "--devices must be at least 1";
+    }
+    else if (c.rounds == 0)
+    {
+        why << "--rounds must be at least 1";
+    }
+    else if (c.batch == 0)
+    {
+        why << "--batch must be at least 1";
+    }
+    else if (!(c.lr > 0))
+    {
+        why << "--lr must be positive (got " << c.lr << ")";
+    }
+    else if (!(c.momentum >= 0 && c.momentum < 1))
+    {
+        why << "--momentum must be in [0, 1) (got " << c.momentum << ")";
+    }
+    else if (c.evalEvery == 0)
+    {
+        why << "--evalEvery must be at least 1";
+    }
+    else if (c.deadlineS < 0)
+    {
+        why << "--deadline must be >= 0 seconds";
+    }
+    else if (c.bitsPerCoef < 0)
+    {
+        why << "--bitsPerCoef must be >= 0";
+    }
+    else if (c.downlink != "ideal" && c.downlink != "model")
+    {
+        why << "--downlink must be ideal or model (got \"" << c.downlink << "\")";
+    }
+    if (!why.str().empty())
+    {
+        return why.str();
+    }
+    learn_model_kind model;
+    if (learn_model_kind_from_name(c.model.c_str(), &model) != LEARN_OK)
+    {
+        return "--model \"" + c.model + "\" is not softmax, mlp, cnn-small or cnn";
+    }
+    learn_partition_kind partition;
+    if (learn_partition_kind_from_name(c.partition.c_str(), &partition) != LEARN_OK)
+    {
+        return "--partition \"" + c.partition + "\" is not iid, shards or dirichlet";
+    }
+    if (partition == LEARN_PARTITION_DIRICHLET && !(c.alpha > 0))
+    {
+        return "--alpha must be positive for the dirichlet partition";
+    }
+    const std::vector<std::string> quantizers = SplitList(c.quantizers);
+    if (quantizers.empty())
+    {
+        return "--quantizer names no quantizer";
+    }
+    for (const std::string& q : quantizers)
+    {
+        hgq_method method;
+        if (hgq_method_from_name(q.c_str(), &method) != HGQ_OK)
+        {
+            return "--quantizer \"" + q
+                   + "\" is not one of fp32, signsgd, signsgd-mv, ef-signsgd, qsgd, terngrad, "
+                     "topk, hsq, hgq";
+        }
+    }
+    return "";
+}
+
+std::string
+EdgeLearningExperiment::ParamsJson(const std::string& quantizer,
+                                   const std::string& scenarioDescription) const
+{
+    const EdgeExperimentConfig& c = m_config;
+    std::ostringstream json;
+    json << std::setprecision(17) << "{\"scenario\": " << JsonString(c.scenario)
+         << ", \"devices\": " << c.devices << ", \"rounds\": " << c.rounds
+         << ", \"model\": " << JsonString(c.model) << ", \"partition\": " << JsonString(c.partition)
+         << ", \"alpha\": " << c.alpha << ", \"batch\": " << c.batch << ", \"lr\": " << c.lr
+         << ", \"momentum\": " << c.momentum << ", \"quantizer\": " << JsonString(quantizer)
+         << ", \"plan\": " << JsonString(c.plan) << ", \"bits_per_coef\": " << c.bitsPerCoef
+         << ", \"seed\": " << c.seed << ", \"deadline_s\": " << c.deadlineS
+         << ", \"eval_every\": " << c.evalEvery << ", \"eval_subset\": " << c.evalSubset
+         << ", \"downlink\": " << JsonString(c.downlink) << ", \"scenario_settings\": "
+         << (scenarioDescription.empty() ? "{}" : scenarioDescription) << "}";
+    return json.str();
+}
+
+EdgeExperimentRunResult
+EdgeLearningExperiment::RunOne(const std::string& quantizer, std::ostream& out)
+{
+    const EdgeExperimentConfig& c = m_config;
+    const auto t0 = std::chrono::steady_clock::now();
+    EdgeExperimentRunResult result;
+    result.quantizer = quantizer;
+
+    RngSeedManager::SetRun(c.seed);
+    m_task->ResetWallClock();
+
+    Ptr<EdgeScenarioHelper> scenarioHelper = EdgeScenarioHelper::CreateByName(c.scenario);
+    for (const auto& [name, value] : c.scenarioAttributes)
+    {
+        scenarioHelper->SetAttribute(name, StringValue(value));
+    }
+    EdgeScenario scenario = scenarioHelper->Build(c.devices, 0);
+
+    EdgeLearningHelper helper;
+    helper.SetLearningTask(m_task);
+    helper.SetQuantizerAttribute("Method", StringValue(quantizer));
+    if (!c.plan.empty())
+    {
+        helper.SetQuantizerAttribute("Plan", StringValue(c.plan));
+    }
+    if (c.bitsPerCoef > 0)
+    {
+        helper.SetQuantizerAttribute("BitsPerCoefficient", DoubleValue(c.bitsPerCoef));
+    }
+    helper.SetServerAttribute("Rounds", UintegerValue(c.rounds));
+    helper.SetServerAttribute("LearningRate", DoubleValue(c.lr));
+    helper.SetServerAttribute("Momentum", DoubleValue(c.momentum));
+    helper.SetServerAttribute("EvalEvery", UintegerValue(c.evalEvery));
+    helper.SetServerAttribute("Downlink", StringValue(c.downlink));
+    helper.SetServerAttribute("ReferencePosition", VectorValue(scenario.referencePosition));
+    if (c.deadlineS > 0)
+    {
+        helper.SetServerAttribute("RoundDeadline", TimeValue(Seconds(c.deadlineS)));
+    }
+    if (m_db)
+    {
+        RunRecord run;
+        run.scenario = scenario.name;
+        run.seed = c.seed;
+        run.params = ParamsJson(quantizer, scenario.description);
+        helper.SetResultsDatabase(m_db, run);
+    }
+
+    ApplicationContainer serverApps = helper.InstallServer(scenario.server);
+    ApplicationContainer deviceApps
+        = helper.InstallDevices(scenario.devices, scenario.serverAddress);
+    helper.AssignStreams(scenario.streamsUsed);
+    serverApps.Start(scenario.readyTime);
+    deviceApps.Start(scenario.readyTime);
+
+    Ptr<EdgeServerApplication> server = helper.GetServer();
+    if (c.progress)
+    {
+        server->TraceConnectWithoutContext("RoundEnd",
+                                           MakeBoundCallback(&PrintRound, &out, c.devices));
+    }
+    // The server stops the simulation after its last round; this guard only
+    // ends a run that could never finish (every round is bounded by the
+    // deadline, so it is never reached in a working configuration).
+    TimeValue deadline;
+    server->GetAttribute("RoundDeadline", deadline);
+    Simulator::Stop(scenario.readyTime + deadline.Get() * (c.rounds + 2) + Seconds(10));
+
+    Simulator::Run();
+
+    result.finished = server->IsFinished();
+    result.runId = server->GetRunId();
+    result.run = server->GetRunRecord();
+    result.rounds = server->GetRoundRecords();
+    result.uploads = server->GetUploadRecords();
+    result.simS = Simulator::Now().GetSeconds();
+    result.clock = m_task->GetWallClock();
+    if (m_db && result.runId >= 0)
+    {
+        result.devices = m_db->ReadDevices(result.runId);
+    }
+    Simulator::Destroy();
+    result.wallS = SecondsSince(t0);
+    return result;
+}
+
+int
+EdgeLearningExperiment::Run(std::ostream& out)
+{
+    m_results.clear();
+    const std::string why = Validate();
+    if (!why.empty())
+    {
+        out << "edge-learning: " << why << std::endl;
+        return 1;
+    }
+    const EdgeExperimentConfig& c = m_config;
+
+    // One MSS that fits a 1500-byte MTU with TCP timestamps (ns-3's default
+    // 536 would triple the per-packet overhead of every upload).
+    Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
+
+    const auto setupStart = std::chrono::steady_clock::now();
+    m_task = CreateObject<LearningTask>();
+    m_task->SetAttribute("Model", StringValue(c.model));
+    m_task->SetAttribute("Partition", StringValue(c.partition));
+    m_task->SetAttribute("DirichletAlpha", DoubleValue(c.alpha));
+    m_task->SetAttribute("BatchSize", UintegerValue(c.batch));
+    m_task->SetAttribute("EvalSubsetSize", UintegerValue(c.evalSubset));
+    m_task->SetAttribute("Seed", UintegerValue(c.seed));
+    if (!c.dataDir.empty())
+    {
+        m_task->SetAttribute("DataDirectory", StringValue(c.dataDir));
+    }
+    m_task->Setup(c.devices);
+    const double setupS = SecondsSince(setupStart);
+
+    m_db = nullptr;
+    if (!c.db.empty() && c.db != "none")
+    {
+        const std::filesystem::path parent = std::filesystem::path(c.db).parent_path();
+        if (!parent.empty())
+        {
+            std::error_code ec;
+            std::filesystem::create_directories(parent, ec);
+            if (ec)
+            {
+                out << "edge-learning: cannot create the folder " << parent
+                    << " of --db: " << ec.message() << std::endl;
+                return 1;
+            }
+        }
+        m_db = CreateObject<ResultsDatabase>();
+        std::string error;
+        if (!m_db->TryOpen(c.db, &error))
+        {
+            out << "edge-learning: --db: " << error << std::endl;
+            return 1;
+        }
+    }
+
+    const std::vector<std::string> quantizers = SplitList(c.quantizers);
+    out << "edge-learning " << c.scenario << ": " << c.devices << " devices, " << c.model
+        << " (D = " << m_task->GetDimension() << "), " << c.partition << " partition, " << c.rounds
+        << " rounds, batch " << c.batch << ", lr " << c.lr << ", seed " << c.seed
+        << "; data loaded in " << std::fixed << std::setprecision(2) << setupS << " s"
+        << std::defaultfloat << std::endl;
+
+    for (size_t i = 0; i < quantizers.size(); ++i)
+    {
+        out << "run " << (i + 1) << "/" << quantizers.size() << ": " << quantizers[i] << std::endl;
+        EdgeExperimentRunResult result = RunOne(quantizers[i], out);
+        result.setupS = (i == 0) ? setupS : 0.0;
+        const EdgeLearningWallClock& w = result.clock;
+        out << "  " << quantizers[i] << (result.finished ? "" : " (INCOMPLETE)") << ": "
+            << result.rounds.size() << " rounds in " << std::fixed << std::setprecision(2)
+            << result.simS << " s simulated, " << result.wallS << " s wall (gradients "
+            << w.gradientS << " s, quantize " << w.quantizeS << " s, decode " << w.decodeS
+            << " s, evaluate " << w.evaluateS << " s)" << std::defaultfloat << std::endl;
+        m_results.push_back(std::move(result));
+    }
+
+    PrintSummary(out);
+    if (m_db)
+    {
+        out << "results: " << m_db->GetPath() << " (runs";
+        for (const auto& r : m_results)
+        {
+            out << " " << r.runId;
+        }
+        out << ")" << std::endl;
+        m_db->Close();
+    }
+    return 0;
+}
+
+void
+EdgeLearningExperiment::PrintSummary(std::ostream& out) const
+{
+    out << std::endl;
+    if (m_db)
+    {
+        std::vector<int64_t> runIds;
+        for (const auto& r : m_results)
+        {
+            if (r.runId >= 0)
+            {
+                runIds.push_back(r.runId);
+            }
+        }
+        if (!runIds.empty())
+        {
+            ResultsSummary(*m_db, runIds).Print(out);
+            return;
+        }
+    }
+    // No database: the same table from the rows kept in memory.
+    std::vector<std::pair<StoredRun, std::vector<RoundRecord>>> runs;
+    for (size_t i = 0; i < m_results.size(); ++i)
+    {
+        StoredRun stored;
+        stored.runId = static_cast<int64_t>(i + 1);
+        stored.status = m_results[i].finished ? "complete" : "incomplete";
+        stored.record = m_results[i].run;
+        runs.emplace_back(stored, m_results[i].rounds);
+    }
+    ResultsSummary(runs).Print(out);
+}
+
+const std::vector<EdgeExperimentRunResult>&
+EdgeLearningExperiment::GetResults() const
+{
+    return m_results;
+}
+
+} // namespace ns3

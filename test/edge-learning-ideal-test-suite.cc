@@ -1,0 +1,202 @@
+/*
+ * edge-learning-ideal: the whole driver on the point-to-point star, where
+ * every number has a closed form. 3 devices, 2 rounds: exactly the expected
+ * rows; the uplink bits are the quantizer's own bit count; an upload takes
+ * its wire bits over the link rate plus the link delay, within the TCP/IP
+ * overhead stated below.
+ */
+#include "ns3/edge-learning-experiment.h"
+#include "ns3/gradient-quantizer.h"
+#include "ns3/gradient-upload-header.h"
+#include "ns3/results-database.h"
+#include "ns3/string.h"
+#include "ns3/test.h"
+
+#include <cstdio>
+#include <sstream>
+#include <unistd.h>
+#include <vector>
+
+using namespace ns3;
+
+namespace {
+
+/** Payload bits (hgq header + payload) and bytes of one encode of a D-vector. */
+void
+QuantizerBitCount(const std::string& method, uint32_t dimension, uint64_t* bits, uint64_t* bytes)
+{
+    Ptr<GradientQuantizer> q = CreateObject<GradientQuantizer>();
+    q->SetAttribute("Method", StringValue(method));
+    q->Setup(dimension);
+    std::vector<float> g(dimension);
+    for (uint32_t i = 0; i < dimension; ++i)
+    {
+        g[i] = 0.001f * static_cast<float>((i * 7919u) % 2001u) - 1.0f;
+    }
+    std::vector<uint8_t> out(q->GetMaxEncodedBytes());
+    *bytes = q->Encode(g.data(), out.data(), out.size(), nullptr);
+    const hgq_encode_stats stats = q->GetLastStats();
+    *bits = stats.header_bits + stats.payload_bits;
+    q->Dispose();
+}
+
+} // namespace
+
+/**
+ * \ingroup edge-learning-tests
+ * Rows, bits and latencies of a 3-device, 2-round run over ideal links.
+ */
+class EdgeLearningIdealRunTestCase : public TestCase
+{
+  public:
+    EdgeLearningIdealRunTestCase(std::string quantizer)
+        : TestCase("ideal star, 3 devices, 2 rounds, " + quantizer)
+        , m_quantizer(quantizer)
+    {}
+
+  private:
+    void DoRun() override;
+    std::string m_quantizer;
+};
+
+void
+EdgeLearningIdealRunTestCase::DoRun()
+{
+    const uint32_t nDevices = 3;
+    const uint32_t nRounds = 2;
+    const double rateBps = 10e6;
+    const double delayS = 0.005;
+    const std::string dbPath = "/tmp/edge-learning-ideal-test-" + std::to_string(getpid()) + ".db";
+    std::remove(dbPath.c_str());
+
+    EdgeLearningExperiment experiment("ideal");
+    EdgeExperimentConfig& c = experiment.GetConfig();
+    c.devices = nDevices;
+    c.rounds = nRounds;
+    c.model = "softmax";
+    c.batch = 16;
+    c.evalSubset = 200;
+    c.quantizers = m_quantizer;
+    c.seed = 3;
+    c.db = dbPath;
+    c.progress = false;
+    c.scenarioAttributes = {{"DataRate", "10Mbps"}, {"Delay", "5ms"}};
+    std::ostringstream log;
+    NS_TEST_ASSERT_MSG_EQ(experiment.Run(log), 0, "the run was refused: " << log.str());
+
+    const auto& results = experiment.GetResults();
+    NS_TEST_ASSERT_MSG_EQ(results.size(), 1, "one quantizer, one run");
+    const EdgeExperimentRunResult& r = results[0];
+    NS_TEST_ASSERT_MSG_EQ(r.finished, true, "the run did not finish:\n" << log.str());
+    NS_TEST_ASSERT_MSG_EQ(r.run.quantizer, m_quantizer, "runs.quantizer");
+    NS_TEST_ASSERT_MSG_EQ(r.run.scenario, "ideal", "runs.scenario");
+    NS_TEST_ASSERT_MSG_EQ(r.run.nDevices, nDevices, "runs.n_devices");
+
+    // Exactly the expected rows, in the file as in memory.
+    Ptr<ResultsDatabase> db = CreateObject<ResultsDatabase>();
+    std::string error;
+    NS_TEST_ASSERT_MSG_EQ(db->TryOpenReadOnly(dbPath, &error), true, error);
+    NS_TEST_ASSERT_MSG_EQ(db->GetRunIds().size(), 1, "one runs row");
+    const std::vector<RoundRecord> rounds = db->ReadRounds(r.runId);
+    const std::vector<UploadRecord> uploads = db->ReadUploads(r.runId);
+    const std::vector<DeviceRecord> devices = db->ReadDevices(r.runId);
+    NS_TEST_ASSERT_MSG_EQ(rounds.size(), nRounds, "rounds rows");
+    NS_TEST_ASSERT_MSG_EQ(uploads.size(), nRounds * nDevices, "uploads rows");
+    NS_TEST_ASSERT_MSG_EQ(devices.size(), nDevices, "devices rows");
+    NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), nRounds, "round records in memory");
+    NS_TEST_ASSERT_MSG_EQ(r.uploads.size(), nRounds * nDevices, "upload records in memory");
+
+    uint64_t expectedBits = 0;
+    uint64_t encodedBytes = 0;
+    QuantizerBitCount(m_quantizer, static_cast<uint32_t>(r.run.dimension), &expectedBits,
+                      &encodedBytes);
+    const uint64_t expectedWire = GradientUploadHeader::SERIALIZED_SIZE + encodedBytes;
+
+    // TCP/IP over PPP: every 1448-byte segment carries 52 bytes of TCP (with
+    // timestamps) and IPv4 headers and 2 bytes of PPP: 54/1448 = 3.7 %. The
+    // stated tolerance: latency within [b/R + delay, 1.06 b/R + delay + 4 ms]
+    // (4 ms: ACK clocking and serialization of the last segment).
+    for (uint32_t i = 0; i < rounds.size(); ++i)
+    {
+        const RoundRecord& round = rounds[i];
+        NS_TEST_ASSERT_MSG_EQ(round.round, i + 1, "rounds are numbered from 1");
+        NS_TEST_ASSERT_MSG_EQ(round.devicesDone, nDevices, "every device delivered");
+        NS_TEST_ASSERT_MSG_EQ(round.uplinkBits, nDevices * expectedBits, "round uplink bits");
+        NS_TEST_ASSERT_MSG_EQ(round.uplinkBytes, nDevices * expectedWire, "round uplink bytes");
+        NS_TEST_ASSERT_MSG_EQ(round.accuracy.has_value(), true, "evaluated every round");
+        NS_TEST_ASSERT_MSG_GT(round.tEndS, round.tStartS, "round end after start");
+    }
+    for (const UploadRecord& u : uploads)
+    {
+        NS_TEST_ASSERT_MSG_EQ(u.completed, true, "upload of device " << u.device);
+        NS_TEST_ASSERT_MSG_EQ(u.payloadBits, expectedBits, "uploads.payload_bits");
+        NS_TEST_ASSERT_MSG_EQ(u.wireBytes, expectedWire, "uploads.wire_bytes");
+        NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), true, "completed upload has t_end");
+        const double latency = *u.tEndS - u.tStartS;
+        const double ideal = u.wireBytes * 8.0 / rateBps + delayS;
+        NS_TEST_ASSERT_MSG_GT_OR_EQ(latency, ideal,
+                                    "round " << u.round << " device " << u.device
+                                             << ": faster than the link allows");
+        NS_TEST_ASSERT_MSG_LT_OR_EQ(latency, 1.06 * u.wireBytes * 8.0 / rateBps + delayS + 0.004,
+                                    "round " << u.round << " device " << u.device << ": latency "
+                                             << latency << " s vs b/R + delay = " << ideal << " s");
+    }
+    db->Close();
+    std::remove(dbPath.c_str());
+    std::remove((dbPath + "-wal").c_str());
+    std::remove((dbPath + "-shm").c_str());
+}
+
+/**
+ * \ingroup edge-learning-tests
+ * A configuration the driver must refuse with a message naming the knob.
+ */
+class EdgeLearningIdealRefusalTestCase : public TestCase
+{
+  public:
+    EdgeLearningIdealRefusalTestCase()
+        : TestCase("bad knobs are refused with a message naming them")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        EdgeLearningExperiment experiment("ideal");
+        EdgeExperimentConfig& c = experiment.GetConfig();
+        c.quantizers = "fp32,nosuchquantizer";
+        NS_TEST_EXPECT_MSG_NE(experiment.Validate().find("nosuchquantizer"), std::string::npos,
+                              "unknown quantizer named");
+        c.quantizers = "fp32";
+        c.model = "resnet";
+        NS_TEST_EXPECT_MSG_NE(experiment.Validate().find("--model"), std::string::npos,
+                              "unknown model named");
+        c.model = "softmax";
+        c.devices = 0;
+        NS_TEST_EXPECT_MSG_NE(experiment.Validate().find("--devices"), std::string::npos,
+                              "zero devices refused");
+        c.devices = 2;
+        NS_TEST_EXPECT_MSG_EQ(experiment.Validate(), "", "a good configuration passes");
+        std::ostringstream log;
+        c.lr = -1;
+        NS_TEST_EXPECT_MSG_EQ(experiment.Run(log), 1, "Run refuses what Validate refuses");
+        NS_TEST_EXPECT_MSG_NE(log.str().find("--lr"), std::string::npos, "message names --lr");
+    }
+};
+
+/**
+ * \ingroup edge-learning-tests
+ * The ideal-star suite.
+ */
+class EdgeLearningIdealTestSuite : public TestSuite
+{
+  public:
+    EdgeLearningIdealTestSuite()
+        : TestSuite("edge-learning-ideal", UNIT)
+    {
+        AddTestCase(new EdgeLearningIdealRefusalTestCase(), TestCase::QUICK);
+        AddTestCase(new EdgeLearningIdealRunTestCase("fp32"), TestCase::QUICK);
+        AddTestCase(new EdgeLearningIdealRunTestCase("signsgd"), TestCase::QUICK);
+    }
+};
+
+static EdgeLearningIdealTestSuite g_edgeLearningIdealTestSuite;

@@ -1,0 +1,116 @@
+/*
+ * edge-learning-lte: 50 UEs in one cell (more than the 40 that ns-3's default
+ * SRS periodicity admits) upload for 2 rounds. Every UE must attach, the run
+ * must end, and every upload row must be complete or a recorded straggler.
+ */
+#include "ns3/edge-learning-experiment.h"
+#include "ns3/edge-lte-scenario-helper.h"
+#include "ns3/test.h"
+
+#include <sstream>
+
+using namespace ns3;
+
+/**
+ * \ingroup edge-learning-tests
+ * The SRS periodicity chosen for a number of UEs.
+ */
+class EdgeLearningLteSrsTestCase : public TestCase
+{
+  public:
+    EdgeLearningLteSrsTestCase()
+        : TestCase("SRS periodicity serves the number of UEs")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(1), 40, "1 UE");
+        NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(40), 40, "40 UEs");
+        NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(41), 80, "41 UEs");
+        NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(100), 160, "100 UEs");
+        NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(320), 320, "320 UEs");
+        NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(321), 0, "too many");
+    }
+};
+
+/**
+ * \ingroup edge-learning-tests
+ * 50 UEs, 2 rounds.
+ */
+class EdgeLearningLteFiftyUesTestCase : public TestCase
+{
+  public:
+    EdgeLearningLteFiftyUesTestCase()
+        : TestCase("LTE, 50 UEs, 2 rounds: ends, every upload accounted for")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        const uint32_t nDevices = 50;
+        const uint32_t nRounds = 2;
+        const double deadlineS = 4.0;
+        EdgeLearningExperiment experiment("lte");
+        EdgeExperimentConfig& c = experiment.GetConfig();
+        c.devices = nDevices;
+        c.rounds = nRounds;
+        c.model = "softmax";
+        c.batch = 16;
+        c.evalSubset = 200;
+        c.quantizers = "signsgd";
+        c.deadlineS = deadlineS;
+        c.seed = 7;
+        c.db = "none";
+        c.progress = false;
+        std::ostringstream log;
+        NS_TEST_ASSERT_MSG_EQ(experiment.Run(log), 0, "refused: " << log.str());
+        const EdgeExperimentRunResult& r = experiment.GetResults().at(0);
+
+        NS_TEST_ASSERT_MSG_EQ(r.finished, true, "the run did not finish:\n" << log.str());
+        NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), nRounds, "round records");
+        NS_TEST_ASSERT_MSG_EQ(r.uploads.size(), nRounds * nDevices, "one upload row per UE");
+        NS_TEST_ASSERT_MSG_LT_OR_EQ(r.simS, 1.0 + nRounds * deadlineS + 1e-9,
+                                    "simulated time bounded by the deadlines");
+        uint32_t completed = 0;
+        for (const UploadRecord& u : r.uploads)
+        {
+            if (u.completed)
+            {
+                ++completed;
+                NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), true, "a completed upload has t_end");
+                NS_TEST_ASSERT_MSG_GT(*u.tEndS, u.tStartS, "t_end after t_start");
+            }
+            else
+            {
+                NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), false, "a straggler has no t_end");
+            }
+        }
+        uint32_t doneInRounds = 0;
+        for (const RoundRecord& round : r.rounds)
+        {
+            doneInRounds += round.devicesDone;
+        }
+        NS_TEST_ASSERT_MSG_EQ(doneInRounds, completed, "devices_done sums the completed uploads");
+        // 1 kB sign uploads of 50 attached UEs within 4 s: all of them, unless
+        // UEs failed to attach (the SRS pitfall), which this catches.
+        NS_TEST_ASSERT_MSG_EQ(completed, nRounds * nDevices, "every UE delivered");
+    }
+};
+
+/**
+ * \ingroup edge-learning-tests
+ * The LTE suite.
+ */
+class EdgeLearningLteTestSuite : public TestSuite
+{
+  public:
+    EdgeLearningLteTestSuite()
+        : TestSuite("edge-learning-lte", SYSTEM)
+    {
+        AddTestCase(new EdgeLearningLteSrsTestCase(), TestCase::QUICK);
+        AddTestCase(new EdgeLearningLteFiftyUesTestCase(), TestCase::QUICK);
+    }
+};
+
+static EdgeLearningLteTestSuite g_edgeLearningLteTestSuite;
