@@ -127,6 +127,41 @@ static void run(const variant *v, uint64_t *rng) {
   CHECK(decode_copy(q, m, hdr, out, name) == HGQ_OK, "%s: bare zero header",
         name);
 
+  /* The encoder side: every capacity below the payload's size is refused
+   * and nothing is written at or past it (canaries), and the quantizer is
+   * left as it was: the next encode with room reproduces the payload. */
+  {
+    hgq_quantizer *twin = make(v, &err);
+    size_t twin_len = 0;
+    uint8_t *expect = malloc(cap);
+    CHECK(twin && hgq_quantizer_encode(twin, g, D, expect, cap, &twin_len,
+                                       NULL) == HGQ_OK,
+          "%s: twin encode", name);
+    hgq_quantizer *fresh = make(v, &err);
+    int written_past = 0, accepted = 0;
+    for (size_t c = 0; fresh && c < twin_len; c++) {
+      uint8_t *small = malloc(c + 16);
+      memset(small, 0xA5, c + 16);
+      size_t n = 0;
+      accepted += hgq_quantizer_encode(fresh, g, D, small, c, &n, NULL) !=
+                  HGQ_ERROR_DST_TOO_SMALL;
+      for (size_t i = c; i < c + 16; i++)
+        written_past += small[i] != 0xA5;
+      free(small);
+    }
+    CHECK(accepted == 0, "%s: %d short capacities not refused", name, accepted);
+    CHECK(written_past == 0, "%s: %d bytes written past capacity", name,
+          written_past);
+    size_t n = 0;
+    CHECK(fresh &&
+              hgq_quantizer_encode(fresh, g, D, m, cap, &n, NULL) == HGQ_OK &&
+              n == twin_len && memcmp(m, expect, n) == 0,
+          "%s: refused encodes changed the quantizer", name);
+    free(expect);
+    hgq_quantizer_destroy(twin);
+    hgq_quantizer_destroy(fresh);
+  }
+
   /* Every truncation. */
   int accepted_short = 0;
   for (size_t n = 0; n < len; n++)
