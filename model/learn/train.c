@@ -257,9 +257,9 @@ static double log_sum_exp(const float *z, size_t classes) {
 
 /* Zeroes the gradient where the ReLU output was not positive. */
 static void relu_mask(float *delta, const float *out, size_t count) {
+  /* Branch-free so that it vectorises. */
   for (size_t i = 0; i < count; i++)
-    if (!(out[i] > 0.0f))
-      delta[i] = 0.0f;
+    delta[i] = out[i] > 0.0f ? delta[i] : 0.0f;
 }
 
 static void backward(learn_model *m, const float *weights, size_t batch,
