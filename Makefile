@@ -8,7 +8,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
 # The Debian 12 packages the project needs, named once (ARCHITECTURE.md).
-DEBIAN_PACKAGES = cmake g++ pkg-config libns3-dev libgsl-dev libopenblas-dev \
+# ns3 is listed beside libns3-dev because the CMake export of libns3-dev
+# names /usr/libexec/ns3/ns3.37-raw-sock-creator, which only ns3 ships:
+# without it find_package(ns3) fails at configure time.
+DEBIAN_PACKAGES = cmake g++ pkg-config libns3-dev ns3 libgsl-dev libopenblas-dev \
                   libsqlite3-dev zlib1g-dev sqlite3 dataset-fashion-mnist gnuplot-nox
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -20,7 +20,9 @@ function(collect_paths text pattern out)
   set(${out} "${matches}" PARENT_SCOPE)
 endfunction()
 
-set(module_path_regex "(model|helper)/[A-Za-z0-9_./-]+\\.(c|cc|h)")
+# Longest extension first: CMake regex alternation takes the first that
+# matches, and "(c|cc)" would read "x.cc" as "x.c".
+set(module_path_regex "(model|helper)/[A-Za-z0-9_./-]+\\.(cc|c|h)")
 collect_paths("${cmake_text}" "${module_path_regex}" cmake_module_files)
 collect_paths("${wscript_text}" "${module_path_regex}" wscript_module_files)
 
