@@ -177,8 +177,6 @@ static int topk_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
 
   const uint32_t escape = (1u << best_b) - 1u;
   hgq_bit_writer_put(w, best_b, 5);
-  if (g_hat)
-    memset(g_hat, 0, d * sizeof(float));
   prev_next = 0;
   for (uint32_t j = 0; j < s->k; j++) {
     uint32_t i = s->indices[j];
@@ -192,9 +190,17 @@ static int topk_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
     uint32_t bits;
     memcpy(&bits, &g[i], sizeof bits);
     hgq_bit_writer_put(w, bits, 32);
-    if (g_hat)
-      g_hat[i] = g[i];
     prev_next = (uint64_t)i + 1;
+  }
+  if (g_hat) {
+    /* Index by index (g is read before g_hat[i] is written), so the
+     * reconstruction is right even if a caller passes g_hat == g. */
+    uint32_t j = 0;
+    for (size_t i = 0; i < d; i++) {
+      bool kept = j < s->k && s->indices[j] == i;
+      g_hat[i] = kept ? g[i] : 0.0f;
+      j += kept;
+    }
   }
   return HGQ_OK;
 }

@@ -435,6 +435,36 @@ static void test_error_feedback(uint64_t *rng) {
   hgq_quantizer_destroy(q);
 }
 
+/* The baselines read g[i] before they write g_hat[i], so an in-place call
+ * (g_hat == g) gives the same payload and reconstruction. */
+static void test_in_place(uint64_t *rng) {
+  enum { D = 777 };
+  const hgq_method methods[] = {HGQ_METHOD_FP32,       HGQ_METHOD_SIGNSGD,
+                                HGQ_METHOD_SIGNSGD_MV, HGQ_METHOD_EF_SIGNSGD,
+                                HGQ_METHOD_QSGD,       HGQ_METHOD_TERNGRAD,
+                                HGQ_METHOD_TOPK};
+  static float g[D], inplace[D], ghat[D];
+  static uint8_t a[D * 8 + 64], b[D * 8 + 64];
+  for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+    for (int ef = 0; ef <= 1; ef++) {
+      test_fill_gaussian(g, D, rng);
+      memcpy(inplace, g, sizeof g);
+      hgq_quantizer *q1 = make(methods[m], D, ef, 7);
+      hgq_quantizer *q2 = make(methods[m], D, ef, 7);
+      size_t n1 = 0, n2 = 0;
+      CHECK(q1 && q2 && encode(q1, g, a, &n1, ghat) == HGQ_OK &&
+                encode(q2, inplace, b, &n2, inplace) == HGQ_OK,
+            "%s in place: encode", hgq_method_name(methods[m]));
+      CHECK(n1 == n2 && memcmp(a, b, n1) == 0 &&
+                memcmp(ghat, inplace, sizeof ghat) == 0,
+            "%s ef=%d: in-place encode differs", hgq_method_name(methods[m]),
+            ef);
+      hgq_quantizer_destroy(q1);
+      hgq_quantizer_destroy(q2);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   uint64_t seed = test_init(argc, argv, 4242);
   printf("test-baselines: seed %llu\n", (unsigned long long)seed);
@@ -444,5 +474,6 @@ int main(int argc, char **argv) {
   test_terngrad(&rng);
   test_topk(&rng);
   test_error_feedback(&rng);
+  test_in_place(&rng);
   return test_finish("test-baselines");
 }
