@@ -132,6 +132,12 @@ EdgeServerApplication::DoDispose()
 {
     NS_LOG_FUNCTION(this);
     Simulator::Cancel(m_deadlineEvent);
+    if (m_started && !m_finished && m_db && m_db->IsOpen())
+    {
+        // The simulation ended before the last round (a Stop guard, or a
+        // crash-free early exit): say so in the runs row.
+        Finish("incomplete");
+    }
     CloseAll();
     hgq_aggregator_destroy(m_aggregator);
     m_aggregator = nullptr;

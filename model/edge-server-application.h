@@ -53,7 +53,8 @@ namespace ns3 {
  * devices rows (position from each device node's MobilityModel, distance to
  * ReferencePosition, the partition's label histogram). After the last round
  * it calls FinishRun("complete") and Simulator::Stop(). If the simulation
- * ends earlier, StopApplication calls FinishRun("incomplete").
+ * ends earlier, StopApplication (or, without a stop time, disposal at
+ * Simulator::Destroy) calls FinishRun("incomplete").
  *
  * The database is optional: the round and upload records are also kept in
  * memory (GetRoundRecords, GetUploadRecords) for the experiment driver.
