@@ -250,6 +250,28 @@ const hgq_method_ops hgq_signsgd_mv_ops = {
     .describe = sign_mv_describe,
 };
 
+/* --------------------------------------------------- stochastic rounding */
+
+/* Uniforms in [0, 1) on the 2^-24 grid, two per xoshiro output (bits 63..40
+ * and 39..16): the distribution of hgq_rng_uniform at half the generator
+ * calls. A P(u < p) rounding is then exact to within 2^-24 of p. */
+typedef struct uniform_stream {
+  hgq_rng *rng;
+  uint64_t word;
+  unsigned left;
+} uniform_stream;
+
+static inline double next_uniform(uniform_stream *u) {
+  if (u->left == 0) {
+    u->word = hgq_rng_next(u->rng);
+    u->left = 2;
+  }
+  u->left--;
+  double v = (double)(u->word >> 40) * 0x1.0p-24;
+  u->word <<= 24;
+  return v;
+}
+
 /* ------------------------------------------------------------------ qsgd */
 
 /* Bits of the level field: ceil(log2(s + 1)), 1..16 for s in 1..65535. */
@@ -298,20 +320,32 @@ static int qsgd_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
    * float never falls below a float it exceeds). */
   const double to_levels = (double)s / (double)norm;
   const double step = (double)norm / (double)s;
+  uniform_stream u = {&q->rng, 0, 0};
+  /* Fields are gathered LSB-first into one 32-bit word per writer call,
+   * which is the same bit stream as one call per field. */
+  uint32_t pack = 0;
+  unsigned pack_bits = 0;
   for (size_t i = 0; i < d; i++) {
     /* 0 <= r <= s (1 + 2^-24): truncation is floor, without a libm call. */
     double r = fabs((double)g[i]) * to_levels;
     uint32_t level = (uint32_t)r;
-    if ((double)hgq_rng_uniform(&q->rng) < r - (double)level)
+    if (next_uniform(&u) < r - (double)level)
       level++;
     /* Float rounding of the norm can push r a hair above s. */
     if (level > s)
       level = s;
     uint32_t negative = g[i] < 0.0f;
-    hgq_bit_writer_put(w, negative | (level << 1), width);
+    if (pack_bits + width > 32) {
+      hgq_bit_writer_put(w, pack, pack_bits);
+      pack = 0;
+      pack_bits = 0;
+    }
+    pack |= (negative | (level << 1)) << pack_bits;
+    pack_bits += width;
     if (g_hat)
       g_hat[i] = qsgd_value(step, level, negative);
   }
+  hgq_bit_writer_put(w, pack, pack_bits);
   return HGQ_OK;
 }
 
@@ -371,6 +405,7 @@ static int terngrad_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
   }
   put_float(w, scale); /* > 0: g is non-zero */
   const double inv = 1.0 / (double)scale;
+  uniform_stream u = {&q->rng, 0, 0};
   for (size_t i = 0; i < d; i += 5) {
     unsigned n = (d - i) < 5 ? (unsigned)(d - i) : 5;
     uint32_t group = 0;
@@ -379,7 +414,7 @@ static int terngrad_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
       /* p <= 1, and u < 1 always, so the maximum coordinate is exact. */
       double p = fabs((double)x) * inv;
       int t = 0;
-      if ((double)hgq_rng_uniform(&q->rng) < p)
+      if (next_uniform(&u) < p)
         t = x < 0.0f ? -1 : 1;
       group += (uint32_t)(t + 1) * pow3[j]; /* digit j weighs 3^j */
       if (g_hat)
