@@ -367,8 +367,12 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
  * 2^-9 relative, so each product by 2^-8 + 2^-18; the fp32 accumulation adds
  * (L + 1) 2^-24 and flushed denormals at most L 2^-125 in all. The exact
  * chain itself is within L 2^-24 sum_j |c_j x_j| of c . x. With
- * sum_j |c_j x_j| <= ||c|| ||x|| (Cauchy-Schwarz), for L < 2^14
- *   |a_i - s_i| <= e = 2^-7 ||x|| max_k ||c_k|| + 2^-100.
+ * sum_j |c_j x_j| <= ||c|| ||x|| (Cauchy-Schwarz), the total relative term
+ * 2^-8 + 2^-18 + (2L + 1) 2^-24 (1 + 2^-8) is below 1.0625 2^-8 for
+ * L <= 1024 and below 2^-7 for L < 2^14, so
+ *   |a_i - s_i| <= e = eps_L ||x|| max_k ||c_k|| + 2^-100
+ * with eps_L = 1.0625 2^-8 (L <= 1024) or 2^-7. ||x|| is summed in double
+ * (squares of floats neither underflow nor overflow there).
  * If i* maximises |s|, then |a_i*| >= |s_i*| - e and every |a_k| <= |s_i*|
  * + e, so |a_i*| >= max_k |a_k| - 2e: i* and every codeword tied with it
  * are candidates, and the exact pass over the candidate vectors (in index
@@ -461,6 +465,42 @@ BF16_KERNEL(4, 1)
 BF16_KERNEL(1, 4)
 BF16_KERNEL(1, 1)
 
+/* Appends to cand the numbers (base + v) of the score vectors with a lane
+ * |a| >= thr; returns the new count. Candidates are rare: four vectors are
+ * tested together and skipped with one branch. */
+static inline __attribute__((always_inline)) BF16_TARGET size_t
+bf16_scan(const float *srow, size_t vectors, __m512 thr_v, uint32_t base,
+          uint32_t *cand, size_t count) {
+  size_t v = 0;
+  for (; v + 4 <= vectors; v += 4) {
+    __mmask16 m0 = _mm512_cmp_ps_mask(
+        _mm512_abs_ps(_mm512_load_ps(srow + 16 * v)), thr_v, _CMP_GE_OQ);
+    __mmask16 m1 = _mm512_cmp_ps_mask(
+        _mm512_abs_ps(_mm512_load_ps(srow + 16 * v + 16)), thr_v, _CMP_GE_OQ);
+    __mmask16 m2 = _mm512_cmp_ps_mask(
+        _mm512_abs_ps(_mm512_load_ps(srow + 16 * v + 32)), thr_v, _CMP_GE_OQ);
+    __mmask16 m3 = _mm512_cmp_ps_mask(
+        _mm512_abs_ps(_mm512_load_ps(srow + 16 * v + 48)), thr_v, _CMP_GE_OQ);
+    if ((m0 | m1 | m2 | m3) == 0)
+      continue;
+    cand[count] = base + (uint32_t)v;
+    count += m0 != 0;
+    cand[count] = base + (uint32_t)v + 1;
+    count += m1 != 0;
+    cand[count] = base + (uint32_t)v + 2;
+    count += m2 != 0;
+    cand[count] = base + (uint32_t)v + 3;
+    count += m3 != 0;
+  }
+  for (; v < vectors; ++v) {
+    __mmask16 m = _mm512_cmp_ps_mask(
+        _mm512_abs_ps(_mm512_load_ps(srow + 16 * v)), thr_v, _CMP_GE_OQ);
+    cand[count] = base + (uint32_t)v;
+    count += m != 0;
+  }
+  return count;
+}
+
 BF16_TARGET static void
 search_avx512_bf16(const float *ct, const uint32_t *ct2, double cmax,
                    float *scores, uint32_t *xp, uint32_t *cand, size_t k_pad,
@@ -477,6 +517,7 @@ search_avx512_bf16(const float *ct, const uint32_t *ct2, double cmax,
   __m512 amax[HGQ_SEARCH_BF16_TILE];
   avx512_state st[HGQ_SEARCH_BF16_TILE];
   const size_t vectors = k_pad / 16;
+  const double eps = block_length <= 1024u ? 1.0625 * 0x1p-8 : 0x1p-7;
 
   for (size_t m0 = 0; m0 < block_count; m0 += HGQ_SEARCH_BF16_TILE) {
     size_t t = block_count - m0;
@@ -527,23 +568,29 @@ search_avx512_bf16(const float *ct, const uint32_t *ct2, double cmax,
     size_t candidates = 0;
     for (size_t r = 0; r < t; ++r) {
       const float *x = xt + r * block_length;
-      double xn = 0.0;
-      for (uint32_t j = 0; j < block_length; ++j)
-        xn += (double)x[j] * x[j];
-      double e = 0x1p-7 * sqrt(xn) * cmax + 0x1p-100;
+      __m512d sq = _mm512_setzero_pd();
+      for (uint32_t j = 0; j < block_length; j += 16) {
+        uint32_t left = block_length - j;
+        __mmask16 m =
+            left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + j);
+        __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+        __m512d hi = _mm512_cvtps_pd(
+            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+        sq = _mm512_fmadd_pd(lo, lo, sq);
+        sq = _mm512_fmadd_pd(hi, hi, sq);
+      }
+      /* Summation error in double is far below the margin of eps_L. */
+      double xn = _mm512_reduce_add_pd(sq);
+      double e = eps * sqrt(xn) * cmax + 0x1p-100;
       double thr = (double)_mm512_reduce_max_ps(amax[r]) - 2.0 * e;
       /* Widened a little so that rounding to float never narrows it. */
       thr -= fabs(thr) * 0x1p-20;
       if (!isfinite(thr))
         thr = -INFINITY; /* score every vector exactly */
       const __m512 thr_v = _mm512_set1_ps((float)thr);
-      const float *srow = scores + r * k_pad;
-      for (size_t v = 0; v < vectors; ++v) {
-        __m512 a = _mm512_abs_ps(_mm512_load_ps(srow + 16 * v));
-        __mmask16 hit = _mm512_cmp_ps_mask(a, thr_v, _CMP_GE_OQ);
-        cand[candidates] = (uint32_t)(r * vectors + v);
-        candidates += hit != 0;
-      }
+      candidates = bf16_scan(scores + r * k_pad, vectors, thr_v,
+                             (uint32_t)(r * vectors), cand, candidates);
       st[r].abs_best = _mm512_set1_ps(-1.0f);
       st[r].val_best = _mm512_setzero_ps();
       st[r].idx_best = _mm512_setzero_si512();
