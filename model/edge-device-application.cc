@@ -119,9 +119,9 @@ EdgeDeviceApplication::EdgeDeviceApplication()
     , m_stopped(false)
     , m_initialised(false)
     , m_failures(0)
-    , m_txPos(0)
-    , m_msgBegin(0)
-    , m_msgEnd(0)
+    , m_helloPos(GradientUploadHeader::SERIALIZED_SIZE)
+    , m_msgOnSocket(false)
+    , m_msgPos(0)
     , m_uploadQueued(false)
     , m_modelRound(0)
 {
@@ -298,20 +298,15 @@ EdgeDeviceApplication::ConnectionSucceeded(Ptr<Socket> socket)
     // A new connection starts with HELLO, then (again) the current round's
     // upload if it is not known to be through: the server ignores a duplicate
     // and discards an old round, so resending is always safe.
-    m_tx.clear();
-    m_txPos = 0;
-    m_tx.resize(GradientUploadHeader::SERIALIZED_SIZE);
     GradientUploadHeader hello;
     hello.SetKind(GradientUploadHeader::HELLO);
     hello.SetRound(m_current.round);
     hello.SetDevice(m_deviceId);
     hello.SetPayloadLength(0);
-    WriteHeader(hello, m_tx.data());
-    m_msgBegin = m_msgEnd = 0;
-    if (m_uploadQueued)
-    {
-        QueueMessage();
-    }
+    WriteHeader(hello, m_hello);
+    m_helloPos = 0;
+    m_msgOnSocket = m_uploadQueued;
+    m_msgPos = 0;
     SendPending();
 }
 
@@ -377,9 +372,9 @@ EdgeDeviceApplication::DropSocket()
     socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
                               MakeNullCallback<void, Ptr<Socket>>());
     socket->Close();
-    m_tx.clear();
-    m_txPos = 0;
-    m_msgBegin = m_msgEnd = 0;
+    m_helloPos = GradientUploadHeader::SERIALIZED_SIZE;
+    m_msgOnSocket = false;
+    m_msgPos = 0;
 }
 
 void
@@ -392,7 +387,7 @@ EdgeDeviceApplication::BeginRound(uint32_t round, const float* weights)
     }
     Initialise();
     Simulator::Cancel(m_uploadEvent);
-    if (m_msgEnd > m_msgBegin && m_txPos > m_msgBegin && m_txPos < m_msgEnd)
+    if (m_msgOnSocket && m_msgPos > 0 && m_msgPos < m_message.size())
     {
         // The previous round's message is half handed to the socket: the rest
         // is worthless and the stream cannot be resynchronised without a new
@@ -402,12 +397,9 @@ EdgeDeviceApplication::BeginRound(uint32_t round, const float* weights)
         DropSocket();
         Connect();
     }
-    else if (m_msgEnd > m_msgBegin && m_txPos <= m_msgBegin)
-    {
-        // Not started: just forget it.
-        m_tx.resize(m_msgBegin);
-        m_msgBegin = m_msgEnd = 0;
-    }
+    // Not started or fully handed over: nothing of it is left to send.
+    m_msgOnSocket = false;
+    m_msgPos = 0;
     m_uploadQueued = false;
     ComputeAndEncode(round, weights);
 }
@@ -467,27 +459,14 @@ EdgeDeviceApplication::StartUpload()
     m_uploadQueued = true;
     if (m_connected)
     {
-        QueueMessage();
+        m_msgOnSocket = true;
+        m_msgPos = 0;
         SendPending();
     }
     else if (!m_socket && !m_connectEvent.IsRunning() && m_started)
     {
         Connect();
     }
-}
-
-void
-EdgeDeviceApplication::QueueMessage()
-{
-    // Drop what the socket already took, then append the message.
-    if (m_txPos >= m_tx.size())
-    {
-        m_tx.clear();
-        m_txPos = 0;
-    }
-    m_msgBegin = m_tx.size();
-    m_tx.insert(m_tx.end(), m_message.begin(), m_message.end());
-    m_msgEnd = m_tx.size();
 }
 
 void
@@ -502,31 +481,55 @@ EdgeDeviceApplication::DataSent(Ptr<Socket> socket, uint32_t /* available */)
 void
 EdgeDeviceApplication::SendPending()
 {
-    while (m_socket && m_txPos < m_tx.size())
+    const size_t h = GradientUploadHeader::SERIALIZED_SIZE;
+    while (m_socket && m_connected)
     {
+        // HELLO first, then the upload, straight from their buffers (the
+        // packet copies the bytes it carries).
+        const bool hello = m_helloPos < h;
+        const uint8_t* src;
+        size_t left;
+        if (hello)
+        {
+            src = m_hello + m_helloPos;
+            left = h - m_helloPos;
+        }
+        else if (m_msgOnSocket && m_msgPos < m_message.size())
+        {
+            src = m_message.data() + m_msgPos;
+            left = m_message.size() - m_msgPos;
+        }
+        else
+        {
+            return;
+        }
         uint32_t room = m_socket->GetTxAvailable();
         if (room == 0)
         {
             return; // DataSent resumes
         }
-        size_t n = std::min<size_t>({room, m_tx.size() - m_txPos, m_sendSize});
-        Ptr<Packet> packet = Create<Packet>(m_tx.data() + m_txPos, n);
-        int sent = m_socket->Send(packet);
+        size_t n = std::min<size_t>({room, left, m_sendSize});
+        int sent = m_socket->Send(Create<Packet>(src, n));
         if (sent <= 0)
         {
             return;
         }
-        if (m_msgEnd > m_msgBegin && m_txPos <= m_msgBegin && m_txPos + sent > m_msgBegin
-            && !m_current.started)
+        if (hello)
+        {
+            m_helloPos += sent;
+            continue;
+        }
+        if (m_msgPos == 0 && !m_current.started)
         {
             m_current.started = true;
             m_current.tStart = Simulator::Now();
             m_uploadStartTrace(m_current.round, m_deviceId, m_current.wireBytes);
         }
-        m_txPos += sent;
-        if (m_msgEnd > m_msgBegin && m_txPos >= m_msgEnd)
+        m_msgPos += sent;
+        if (m_msgPos >= m_message.size())
         {
-            // Handed over completely; TCP delivers it or the connection fails.
+            // Handed over completely; TCP delivers it or the connection fails
+            // (then it is sent again on the next connection, if still due).
             m_uploadQueued = false;
         }
     }

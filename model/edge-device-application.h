@@ -118,7 +118,6 @@ class EdgeDeviceApplication : public Application
     void HandleRead(Ptr<Socket> socket);
     void ComputeAndEncode(uint32_t round, const float* weights);
     void StartUpload();
-    void QueueMessage();
     void SendPending();
     void DropSocket();
 
@@ -148,12 +147,12 @@ class EdgeDeviceApplication : public Application
     EventId m_uploadEvent;
 
     std::vector<uint8_t> m_message; //!< header + encoded bytes of the current upload
-    std::vector<uint8_t> m_tx;      //!< bytes of this connection not yet all handed over
-    size_t m_txPos;                 //!< bytes of m_tx handed to the socket
-    size_t m_msgBegin;              //!< the upload message's span in m_tx
-    size_t m_msgEnd;
-    bool m_uploadQueued;        //!< the current upload is due and not fully handed over
-    DeviceUploadInfo m_current; //!< this round's upload
+    uint8_t m_hello[20];            //!< HELLO message of the current connection
+    size_t m_helloPos;              //!< bytes of it handed to the socket (20: none due)
+    bool m_msgOnSocket;             //!< m_message is being sent on this connection
+    size_t m_msgPos;                //!< bytes of m_message handed to the socket
+    bool m_uploadQueued;            //!< the current upload is due and not fully handed over
+    DeviceUploadInfo m_current;     //!< this round's upload
 
     // modelled downlink: reassembly of MODEL messages
     std::vector<uint8_t> m_rx;

@@ -360,6 +360,55 @@ class StragglerTestCase : public TestCase
     }
 };
 
+/**
+ * Stale uploads and models are abandoned mid-way: with a small TCP send
+ * buffer the slow device's message is only partly handed over when the next
+ * round starts (the device reconnects, the server drops the partial message);
+ * with the modelled downlink the server closes a connection whose model is
+ * still in flight. Neither disturbs the fast device or the round count.
+ */
+class AbandonTestCase : public TestCase
+{
+  public:
+    AbandonTestCase()
+        : TestCase("half-sent stale uploads and models are abandoned on a new connection")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(8192));
+        Options o;
+        o.method = "fp32";
+        o.slowRate = "20kbps";
+        o.deadline = Seconds(1);
+        o.rounds = 3;
+        Outcome r = RunStar(o);
+        Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(131072));
+        Check(r, "small send buffer");
+
+        Options m = o;
+        m.downlink = "model";
+        Outcome rm = RunStar(m);
+        Check(rm, "modelled downlink");
+    }
+
+    void Check(const Outcome& r, const std::string& what)
+    {
+        NS_TEST_ASSERT_MSG_EQ(r.finished, true, what);
+        NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), 3u, what);
+        for (const auto& round : r.rounds)
+        {
+            NS_TEST_ASSERT_MSG_EQ(round.devicesDone, 1u, what << ": round " << round.round);
+        }
+        for (const auto& u : r.uploads)
+        {
+            const bool fast = u.device == 0;
+            NS_TEST_ASSERT_MSG_EQ(u.completed, fast, what << ": device " << u.device);
+        }
+    }
+};
+
 class EdgeLearningProtocolTestSuite : public TestSuite
 {
   public:
@@ -369,6 +418,7 @@ class EdgeLearningProtocolTestSuite : public TestSuite
         AddTestCase(new IdealDownlinkTestCase, TestCase::QUICK);
         AddTestCase(new ModelDownlinkTestCase, TestCase::QUICK);
         AddTestCase(new StragglerTestCase, TestCase::QUICK);
+        AddTestCase(new AbandonTestCase, TestCase::QUICK);
     }
 };
 
