@@ -56,6 +56,9 @@ struct DeviceUploadInfo
  *  socket, the rest of round r is dropped and the connection is closed and
  *  reopened (the server discards an unfinished message when its connection
  *  closes, and the bytes of an old round when they arrive late).
+ *  Limitation: bytes already inside TCP's send buffer (ns3::TcpSocket::
+ *  SndBufSize, 128 KiB by default) still cross the link after that: ns-3
+ *  3.37's TCP has no abortive close.
  *
  * Connection: opened at StartApplication after a uniform jitter in
  * [0, StartJitter] (so that many stations do not send SYNs together);

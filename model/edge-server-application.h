@@ -33,8 +33,14 @@ namespace ns3 {
  * Round r = 1..Rounds:
  *  1. Start: the global weights are made available to every registered device
  *     (Downlink "ideal": BeginRound is called on each device with a pointer
- *     to the weights; "model": a MODEL message with the D floats is sent on
- *     each device's connection, and the device begins when it has them all).
+ *     to the weights; "model": a MODEL message with the D floats, in the
+ *     host's IEEE byte order (little-endian on the usual hosts), is sent on
+ *     each device's connection, and the device begins when it has them all;
+ *     a device that connects late gets the current model after its HELLO).
+ *     A model still being handed to the socket when the next round starts is
+ *     abandoned by closing that connection; one already inside TCP's buffer
+ *     still arrives, and the device then computes for that old round (its
+ *     upload is discarded as late).
  *  2. Each device's byte stream is reassembled; when an UPLOAD message of
  *     round r is complete, exactly its bytes are decoded with this server's
  *     own GradientQuantizer (built from the same attributes as the devices')
