@@ -162,8 +162,9 @@ static double square_sgemm_gflops(int n, int reps) {
 /* GFLOP/s of the level-1 codeword search of an L x B level on the shape
  * g / ||g|| (a random unit codebook of the same size: the search's speed
  * does not depend on the codeword values). Returns 0 on failure. */
-static double level1_search_gflops(const float *g, size_t dim, uint32_t l,
-                                   uint32_t b, int reps, double *mcoef_s) {
+static double level1_search_gflops(hgq_search_isa isa, const float *g,
+                                   size_t dim, uint32_t l, uint32_t b, int reps,
+                                   double *mcoef_s) {
   uint32_t k = 1u << b;
   size_t blocks = (dim + l - 1) / l;
   float *x = calloc(blocks * l, sizeof *x);
@@ -189,11 +190,11 @@ static double level1_search_gflops(const float *g, size_t dim, uint32_t l,
         c[(size_t)i * l + j] = (float)(c[(size_t)i * l + j] / sqrt(s));
     }
     /* One untimed call first: page faults of fresh buffers. */
-    hgq_codeword_search(c, k, l, x, blocks, idx, proj, scratch);
+    hgq_codeword_search_isa(isa, c, k, l, x, blocks, idx, proj, scratch);
     double best = 1e300;
     for (int r = 0; r < reps; ++r) {
       double t0 = now_seconds();
-      hgq_codeword_search(c, k, l, x, blocks, idx, proj, scratch);
+      hgq_codeword_search_isa(isa, c, k, l, x, blocks, idx, proj, scratch);
       double t = now_seconds() - t0;
       if (t < best)
         best = t;
@@ -390,7 +391,8 @@ static int run_setting(const setting *s, const float *g, size_t dim,
     unsigned l = 0, b = 0;
     if (sscanf(plan, "%ux%u", &l, &b) == 2 && l >= 1 && b >= 1 && b <= 16) {
       double mcoef = 0;
-      double gf = level1_search_gflops(g, dim, l, b, reps, &mcoef);
+      double gf =
+          level1_search_gflops(HGQ_SEARCH_ISA_AUTO, g, dim, l, b, reps, &mcoef);
       if (gf > 0) {
         out->has_efficiency = 1;
         out->search_gemm_efficiency = gf / sgemm_gflops;
@@ -570,26 +572,45 @@ int main(int argc, char **argv) {
     buf.g = buf.g_hat = NULL;
   }
 
-  /* The raw search alone, for the plans' level-1 shapes (Gaussian shape). */
+  /* The raw search alone, for the plans' level-1 shapes (Gaussian shape),
+   * in every instruction-set variant this CPU runs (all give the same bits;
+   * the portable one on a smaller D: it is two orders slower). */
   {
     size_t dim = opt.quick ? (1u << 16) : 10000000u;
+    size_t small = opt.quick ? (1u << 12) : (1u << 16);
     float *g = malloc(dim * sizeof *g);
     if (g) {
       fill_gaussian(g, dim, opt.seed);
       static const unsigned shapes[][2] = {
           {8, 6}, {16, 7}, {16, 8}, {24, 10}, {32, 12}};
-      printf("\nlevel-1 codeword search alone (%s, D=%zu):\n",
-             hgq_codeword_search_isa_name(HGQ_SEARCH_ISA_AUTO), dim);
+      static const hgq_search_isa isas[] = {
+          HGQ_SEARCH_ISA_PORTABLE, HGQ_SEARCH_ISA_AVX2, HGQ_SEARCH_ISA_AVX512,
+          HGQ_SEARCH_ISA_AVX512_BF16};
+      printf("\nlevel-1 codeword search alone (auto = %s), M coef/s and "
+             "fraction of the square sgemm's GFLOP/s (2 K flops/coef):\n",
+             hgq_codeword_search_isa_name(HGQ_SEARCH_ISA_AUTO));
+      printf("  %-6s %6s", "L x B", "K");
+      for (size_t v = 0; v < sizeof isas / sizeof isas[0]; ++v)
+        printf("  %18s", hgq_codeword_search_isa_name(isas[v]));
+      printf("\n");
       for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
         if (opt.quick && shapes[i][1] > 10)
           continue;
-        double mcoef = 0;
-        double gf = level1_search_gflops(g, dim, shapes[i][0], shapes[i][1],
-                                         opt.quick ? 1 : 3, &mcoef);
-        printf("  %2ux%-2u  K=%5u  %8.1f M coef/s  %6.1f GFLOP/s  %.2f of "
-               "sgemm\n",
-               shapes[i][0], shapes[i][1], 1u << shapes[i][1], mcoef, gf,
-               sgemm > 0 ? gf / sgemm : 0.0);
+        printf("  %2ux%-3u %6u", shapes[i][0], shapes[i][1],
+               1u << shapes[i][1]);
+        for (size_t v = 0; v < sizeof isas / sizeof isas[0]; ++v) {
+          if (!hgq_codeword_search_isa_supported(isas[v])) {
+            printf("  %18s", "-");
+            continue;
+          }
+          size_t d = isas[v] == HGQ_SEARCH_ISA_PORTABLE ? small : dim;
+          double mcoef = 0;
+          double gf =
+              level1_search_gflops(isas[v], g, d, shapes[i][0], shapes[i][1],
+                                   opt.quick ? 1 : 3, &mcoef);
+          printf("  %9.1f (%5.2f)", mcoef, sgemm > 0 ? gf / sgemm : 0.0);
+        }
+        printf("\n");
       }
       free(g);
     }
