@@ -265,9 +265,9 @@ EdgeWifiScenarioHelper::Build(uint32_t nDevices, int64_t stream)
     Ipv4AddressHelper addresses("10.1.0.0", "255.255.0.0");
     Ipv4InterfaceContainer apInterface = addresses.Assign(m_apDevice);
     addresses.Assign(m_staDevices);
-    // Static ARP entries on the BSS: N stations resolving the AP together
-    // flood the channel with unacknowledged broadcasts, and a station whose
-    // resolution fails holds a dead entry for ArpCache::DeadTimeout (100 s).
+    // Static ARP entries on the BSS: address resolution is not what the
+    // experiments study, and N stations resolving the AP at once would add N
+    // unacknowledged broadcasts to the start of every run.
     NeighborCacheHelper neighborCache;
     neighborCache.PopulateNeighborCache(m_channel);
     scenario.serverAddress = apInterface.GetAddress(0);
