@@ -101,6 +101,12 @@ Ptr<EdgeDeviceApplication>
 EdgeLearningHelper::DoInstallDevice(Ptr<Node> node, Ipv4Address serverAddress, uint16_t port)
 {
     NS_ABORT_MSG_IF(!m_server, "EdgeLearningHelper: InstallServer before InstallDevices");
+    if (port == 0)
+    {
+        UintegerValue serverPort;
+        m_server->GetAttribute("Port", serverPort);
+        port = static_cast<uint16_t>(serverPort.Get());
+    }
     Ptr<EdgeDeviceApplication> device = m_deviceFactory.Create<EdgeDeviceApplication>();
     device->SetAttribute("DeviceId", UintegerValue(m_devices.GetN()));
     device->SetAttribute("ServerAddress", Ipv4AddressValue(serverAddress));

@@ -64,12 +64,13 @@ class EdgeLearningHelper
     ApplicationContainer InstallServer(Ptr<Node> node);
     /**
      * Installs one device application on each node, connecting to
-     * serverAddress:port (port: the server's "Port" attribute value).
+     * serverAddress:port; port 0 (the default) means the installed server's
+     * "Port" attribute.
      */
     ApplicationContainer InstallDevices(NodeContainer nodes, Ipv4Address serverAddress,
-                                        uint16_t port = DEFAULT_PORT);
+                                        uint16_t port = 0);
     ApplicationContainer InstallDevices(Ptr<Node> node, Ipv4Address serverAddress,
-                                        uint16_t port = DEFAULT_PORT);
+                                        uint16_t port = 0);
 
     Ptr<EdgeServerApplication> GetServer() const;
     /** Every device installed so far, in id order. */

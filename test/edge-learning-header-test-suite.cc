@@ -4,12 +4,15 @@
  * framing is lost.
  */
 #include "ns3/gradient-upload-header.h"
+#include "ns3/log.h"
 #include "ns3/packet.h"
 #include "ns3/test.h"
 
 #include <sstream>
 
 using namespace ns3;
+
+NS_LOG_COMPONENT_DEFINE("EdgeLearningHeaderTestSuite");
 
 namespace {
 

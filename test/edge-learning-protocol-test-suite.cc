@@ -13,6 +13,7 @@
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/ipv4-global-routing-helper.h"
+#include "ns3/log.h"
 #include "ns3/mobility-model.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/results-database.h"
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 using namespace ns3;
+
+NS_LOG_COMPONENT_DEFINE("EdgeLearningProtocolTestSuite");
 
 namespace {
 
