@@ -50,6 +50,8 @@ struct learn_model {
   float *delta_a; /* backward ping-pong, each max_batch x largest activation */
   float *delta_b;
   uint8_t *targets; /* max_batch labels of the current batch */
+  float *ones;      /* all 1: bias gradients as one sgemv (sum of rows) */
+  size_t ones_length;
 };
 
 static inline size_t learn_op_in_size(const learn_op *op) {

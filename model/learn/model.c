@@ -228,8 +228,17 @@ static int allocate_scratch(learn_model *m) {
   m->delta_a = malloc(n * largest * sizeof(float));
   m->delta_b = malloc(n * largest * sizeof(float));
   m->targets = malloc(n);
-  RETURN_IF(!m->input || !m->delta_a || !m->delta_b || !m->targets,
+  /* Longest row a bias gradient sums: a conv output row or the batch. */
+  m->ones_length = n;
+  for (size_t i = 0; i < m->op_count; i++)
+    if (m->ops[i].type == LEARN_OP_CONV &&
+        n * m->ops[i].out_h * m->ops[i].out_w > m->ones_length)
+      m->ones_length = n * m->ops[i].out_h * m->ops[i].out_w;
+  m->ones = malloc(m->ones_length * sizeof(float));
+  RETURN_IF(!m->input || !m->delta_a || !m->delta_b || !m->targets || !m->ones,
             LEARN_ERROR_ALLOCATION);
+  for (size_t i = 0; i < m->ones_length; i++)
+    m->ones[i] = 1.0f;
   return LEARN_OK;
 }
 
@@ -279,6 +288,7 @@ void learn_model_destroy(learn_model *m) {
   free(m->delta_a);
   free(m->delta_b);
   free(m->targets);
+  free(m->ones);
   free(m);
 }
 

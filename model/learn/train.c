@@ -109,8 +109,8 @@ static void col2im(const learn_op *op, size_t batch, const float *col,
 
 /* ------------------------------------------------------------ forward */
 
-/* Adds the bias (per row of length inner, rows of `outer` groups) and applies
- * ReLU. CNHW: rows = channels, each batch*plane long; dense: N x out. */
+/* Conv output (CNHW, one row of `inner` = batch*plane values per channel):
+ * adds each channel's bias to its row, then ReLU if asked. */
 static void bias_relu_rows(float *x, const float *bias, size_t channels,
                            size_t inner, int relu) {
   for (size_t c = 0; c < channels; c++) {
@@ -128,6 +128,7 @@ static void bias_relu_rows(float *x, const float *bias, size_t channels,
   }
 }
 
+/* Dense output (N x features): adds the bias to every row, then ReLU. */
 static void bias_relu_cols(float *x, const float *bias, size_t n,
                            size_t features, int relu) {
   for (size_t s = 0; s < n; s++) {
@@ -275,10 +276,10 @@ static void backward(learn_model *m, const float *weights, size_t batch,
         relu_mask(delta, op->out, outputs);
       gemm(1, 0, op->out_c, op->in_c, batch, delta, in, 0.0f,
            grad + op->weight_offset);
-      float *db = grad + op->bias_offset;
-      memset(db, 0, op->out_c * sizeof(float));
-      for (size_t s = 0; s < batch; s++)
-        cblas_saxpy((int)op->out_c, 1.0f, delta + s * op->out_c, 1, db, 1);
+      /* db = sum over the batch: delta^T 1. */
+      cblas_sgemv(CblasRowMajor, CblasTrans, (int)batch, (int)op->out_c, 1.0f,
+                  delta, (int)op->out_c, m->ones, 1, 0.0f,
+                  grad + op->bias_offset, 1);
       if (i > 0)
         gemm(0, 0, batch, op->in_c, op->out_c, delta,
              weights + op->weight_offset, 0.0f, other);
@@ -291,14 +292,10 @@ static void backward(learn_model *m, const float *weights, size_t batch,
         relu_mask(delta, op->out, outputs);
       gemm(0, 1, op->out_c, kk, cols, delta, op->col, 0.0f,
            grad + op->weight_offset);
-      float *db = grad + op->bias_offset;
-      for (size_t c = 0; c < op->out_c; c++) {
-        const float *row = delta + c * cols;
-        double sum = 0.0;
-        for (size_t j = 0; j < cols; j++)
-          sum += row[j];
-        db[c] = (float)sum;
-      }
+      /* db = sum over batch and positions: delta 1. */
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)op->out_c, (int)cols, 1.0f,
+                  delta, (int)cols, m->ones, 1, 0.0f, grad + op->bias_offset,
+                  1);
       if (i > 0) {
         /* The columns are no longer needed: dcol overwrites them. */
         gemm(1, 0, kk, cols, op->out_c, weights + op->weight_offset, delta,
