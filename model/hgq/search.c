@@ -47,6 +47,14 @@
 #else
 #define HGQ_SEARCH_X86 0
 #endif
+/* The BF16 intrinsics need GCC >= 10 or Clang >= 9. */
+#if HGQ_SEARCH_X86 &&                                \
+    ((defined(__clang__) && __clang_major__ >= 9) || \
+     (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 10))
+#define HGQ_SEARCH_BF16 1
+#else
+#define HGQ_SEARCH_BF16 0
+#endif
 
 /* Codebook padding: a multiple of the widest vector (16 floats). */
 #define HGQ_SEARCH_PAD         16u
@@ -354,6 +362,7 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
   }
 }
 
+#if HGQ_SEARCH_BF16
 /* ----------------------------------------------- AVX-512 BF16 screen */
 
 /*
@@ -635,6 +644,8 @@ search_avx512_bf16(const float *ct, const uint32_t *ct2, double cmax,
   }
 }
 
+#endif /* HGQ_SEARCH_BF16 */
+
 /* --------------------------------------------------------- AVX2 kernel */
 
 #define AVX2_TARGET __attribute__((target("avx2,fma")))
@@ -780,9 +791,13 @@ int hgq_codeword_search_isa_supported(hgq_search_isa isa) {
   case HGQ_SEARCH_ISA_AVX512:
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
   case HGQ_SEARCH_ISA_AVX512_BF16:
+#if HGQ_SEARCH_BF16
     return __builtin_cpu_supports("avx512f") &&
            __builtin_cpu_supports("avx512bf16") &&
            __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
 #endif
   default:
     return 0;
@@ -838,6 +853,7 @@ int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
     size_t k_pad = padded_size(codebook_size);
     const float *ct = transpose_codebook(codebook, codebook_size, block_length,
                                          k_pad, scratch);
+#if HGQ_SEARCH_BF16
     if (isa == HGQ_SEARCH_ISA_AVX512_BF16) {
       /* Small codebooks or long blocks: the plain fp32 kernel is faster
        * (and gives the same bits). */
@@ -863,6 +879,7 @@ int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
       }
       isa = HGQ_SEARCH_ISA_AVX512;
     }
+#endif
     if (isa == HGQ_SEARCH_ISA_AVX512)
       search_avx512(ct, k_pad, codebook_size, block_length, blocks, block_count,
                     indices, projections);
