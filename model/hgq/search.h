@@ -32,7 +32,9 @@ size_t hgq_codeword_search_scratch_floats(uint32_t codebook_size,
 
 /**
  * Borrows every array. scratch holds at least
- * hgq_codeword_search_scratch_floats(K, L) floats. Never allocates.
+ * hgq_codeword_search_scratch_floats(K, L) floats (any alignment). Never
+ * allocates. Blocks should be finite: a block with a NaN coordinate gets
+ * index 0 and projection 0.
  */
 void hgq_codeword_search(const float *codebook, uint32_t codebook_size,
                          uint32_t block_length, const float *blocks,

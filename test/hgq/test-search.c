@@ -371,6 +371,45 @@ static void test_scaled_blocks(uint64_t *state) {
   free(c);
 }
 
+/* A block with a NaN coordinate (the quantizer never passes one: it rejects
+ * non-finite gradients) has no comparable score: every variant returns
+ * index 0 and projection 0, and the other blocks are unaffected. */
+static void test_nan_block(uint64_t *state) {
+  static const uint32_t ks[] = {5, 64, 1030};
+  const uint32_t l = 13;
+  const size_t n = 9;
+  float *x = xmalloc(n * l * sizeof(float));
+  for (size_t a = 0; a < sizeof ks / sizeof ks[0]; ++a) {
+    uint32_t k = ks[a];
+    float *c = xmalloc((size_t)k * l * sizeof(float));
+    fill_codebook(c, k, l, state);
+    test_fill_gaussian(x, n * l, state);
+    x[4 * l + 3] = NAN;
+    float *scratch =
+        xmalloc(hgq_codeword_search_scratch_floats(k, l) * sizeof(float));
+    uint32_t idx0[9], idx[9];
+    float proj0[9], proj[9];
+    hgq_codeword_search_isa(HGQ_SEARCH_ISA_PORTABLE, c, k, l, x, n, idx0, proj0,
+                            scratch);
+    CHECK(idx0[4] == 0 && proj0[4] == 0.0f, "NaN block K=%u: (%u, %g)", k,
+          idx0[4], (double)proj0[4]);
+    for (size_t v = 0; v < ISA_COUNT; ++v) {
+      if (!hgq_codeword_search_isa_supported(all_isas[v]))
+        continue;
+      hgq_codeword_search_isa(all_isas[v], c, k, l, x, n, idx, proj, scratch);
+      for (size_t m = 0; m < n; ++m)
+        CHECK(idx[m] == idx0[m] &&
+                  memcmp(&proj[m], &proj0[m], sizeof(float)) == 0,
+              "NaN block K=%u, %s, block %zu: (%u, %g), portable (%u, %g)", k,
+              hgq_codeword_search_isa_name(all_isas[v]), m, idx[m],
+              (double)proj[m], idx0[m], (double)proj0[m]);
+    }
+    free(scratch);
+    free(c);
+  }
+  free(x);
+}
+
 /* L = 1: scores are c_i x, the largest |c_i| wins, ties to the lowest. */
 static void test_scalar_codebook(void) {
   const float c[6] = {0.5f, -1.0f, 0.25f, 1.0f, -0.75f, -1.0f};
@@ -415,6 +454,7 @@ int main(int argc, char **argv) {
   test_axis_codebook();
   test_zero_blocks(&state);
   test_scaled_blocks(&state);
+  test_nan_block(&state);
   test_scalar_codebook();
   return test_finish("test-search");
 }
