@@ -81,8 +81,8 @@ int hgq_plan_format(const hgq_plan *plan, char *buf, size_t capacity) {
 
 /* ----------------------------------------------------------- expansion */
 
-int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension, hgq_level *levels,
-                    uint32_t *count) {
+int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension,
+                    uint32_t top_block, hgq_level *levels, uint32_t *count) {
   RETURN_IF(plan == NULL || levels == NULL || count == NULL,
             HGQ_ERROR_NULL_ARGUMENT);
   RETURN_IF(plan->count == 0 || plan->count > HGQ_MAX_LEVELS,
@@ -98,10 +98,15 @@ int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension, hgq_level *levels,
                   e->block_length > HGQ_CODEBOOK_MAX_L || e->bits < 1 ||
                   e->bits > HGQ_CODEBOOK_MAX_B,
               HGQ_ERROR_BAD_PLAN);
-    levels[j].block_length = e->block_length;
+    /* top_block: a hinge of at most T values is quantized whole, by one
+     * codebook of length T and the sign bit (a signed codebook). */
+    uint32_t l = e->block_length;
+    if (top_block >= 2 && j > 0 && n <= top_block)
+      l = top_block;
+    levels[j].block_length = l;
     levels[j].bits = e->bits;
     levels[j].input_length = n;
-    levels[j].blocks = (n + e->block_length - 1) / e->block_length;
+    levels[j].blocks = (n + l - 1) / l;
     n = levels[j].blocks;
     ++j;
     if (n == 1)
@@ -111,10 +116,11 @@ int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension, hgq_level *levels,
   return HGQ_OK;
 }
 
-void hgq_plan_trim(hgq_plan *plan, uint64_t dimension) {
+void hgq_plan_trim(hgq_plan *plan, uint64_t dimension, uint32_t top_block) {
   hgq_level levels[HGQ_MAX_EXPANDED_LEVELS];
   uint32_t count;
-  if (plan == NULL || hgq_plan_expand(plan, dimension, levels, &count) != 0)
+  if (plan == NULL ||
+      hgq_plan_expand(plan, dimension, top_block, levels, &count) != 0)
     return;
   if (plan->count > count)
     plan->count = count;
@@ -139,8 +145,9 @@ uint64_t hgq_plan_payload_bits(const hgq_level *levels, uint32_t count,
 }
 
 size_t hgq_plan_param_bytes(const hgq_plan *plan) {
-  /* norm_bits, norm_max (f32), entry count, then (L, B) bytes. */
-  return 6u + 2u * (size_t)plan->count;
+  /* norm_bits, norm_max (f32), top_block (u16), entry count, then (L, B)
+   * bytes. */
+  return 8u + 2u * (size_t)plan->count;
 }
 
 static const hgq_codebook *level_codebook(const hgq_codebook_set *set,
@@ -169,26 +176,29 @@ int hgq_plan_predicted_distortion(const hgq_codebook_set *set,
 /* ----------------------------------------------------------- allocator */
 
 /* A group is one plan entry: a level, or for the last entry every level
- * from there up (they share B). */
+ * from there up (they share B). Its levels may differ in L (the top level
+ * under top_block), so tables are looked up per level. */
 typedef struct group {
-  uint32_t block_length;
-  hgq_codebook_role role;
-  uint64_t blocks; /* sum of M_l over its levels: bits per unit of B */
-  uint32_t levels; /* how many levels multiply in its distortion */
+  uint32_t first, last; /* expanded levels [first, last] */
+  uint64_t blocks;      /* sum of M_l over its levels: bits per unit of B */
   uint32_t bits;
-  double distortion;
+  double log_keep; /* sum over its levels of log(1 - D_l(bits)) */
 } group;
 
-/* Next table of the same (role, L) with more bits, or NULL. */
-static const hgq_codebook *next_table(const hgq_codebook_set *set,
-                                      hgq_codebook_role role, uint32_t l,
-                                      uint32_t bits) {
-  for (uint32_t b = bits + 1; b <= HGQ_CODEBOOK_MAX_B; ++b) {
-    const hgq_codebook *cb = hgq_codebook_set_find(set, role, l, b);
-    if (cb != NULL)
-      return cb;
+/* sum_l log(1 - D_l(bits)) over the group's levels; NAN if a table is
+ * missing. */
+static double group_log_keep(const hgq_codebook_set *set,
+                             const hgq_level *levels, const group *g,
+                             uint32_t bits) {
+  double sum = 0.0;
+  for (uint32_t j = g->first; j <= g->last; ++j) {
+    const hgq_codebook *cb =
+        level_codebook(set, j, levels[j].block_length, bits);
+    if (cb == NULL)
+      return NAN;
+    sum += log1p(-cb->distortion);
   }
-  return NULL;
+  return sum;
 }
 
 static uint64_t total_bits(const group *groups, uint32_t count,
@@ -203,8 +213,8 @@ static uint64_t total_bits(const group *groups, uint32_t count,
  * better) or -INFINITY when infeasible. */
 static double allocate_structure(const hgq_codebook_set *set,
                                  uint64_t dimension, uint64_t budget_bits,
-                                 uint32_t norm_bits, uint32_t l1, uint32_t lh,
-                                 hgq_plan *plan) {
+                                 uint32_t norm_bits, uint32_t top_block,
+                                 uint32_t l1, uint32_t lh, hgq_plan *plan) {
   hgq_plan shape;
   memset(&shape, 0, sizeof shape);
   shape.count = 2;
@@ -214,7 +224,8 @@ static double allocate_structure(const hgq_codebook_set *set,
   shape.entries[1].bits = 1;
   hgq_level levels[HGQ_MAX_EXPANDED_LEVELS];
   uint32_t level_count;
-  if (hgq_plan_expand(&shape, dimension, levels, &level_count) != HGQ_OK)
+  if (hgq_plan_expand(&shape, dimension, top_block, levels, &level_count) !=
+      HGQ_OK)
     return -INFINITY;
 
   group groups[HGQ_MAX_LEVELS];
@@ -223,18 +234,21 @@ static double allocate_structure(const hgq_codebook_set *set,
   memset(groups, 0, sizeof groups);
   for (uint32_t j = 0; j < level_count; ++j) {
     uint32_t g = j < group_count ? j : group_count - 1;
-    groups[g].block_length = levels[j].block_length;
-    groups[g].role = j == 0 ? HGQ_CODEBOOK_ISOTROPIC : HGQ_CODEBOOK_HINGE;
+    if (groups[g].blocks == 0)
+      groups[g].first = j;
+    groups[g].last = j;
     groups[g].blocks += levels[j].blocks;
-    groups[g].levels++;
   }
+  /* Start every group at its smallest available B. */
   for (uint32_t g = 0; g < group_count; ++g) {
-    const hgq_codebook *cb =
-        next_table(set, groups[g].role, groups[g].block_length, 0);
-    if (cb == NULL)
+    uint32_t b = 1;
+    while (b <= HGQ_CODEBOOK_MAX_B &&
+           isnan(group_log_keep(set, levels, &groups[g], b)))
+      ++b;
+    if (b > HGQ_CODEBOOK_MAX_B)
       return -INFINITY;
-    groups[g].bits = cb->bits;
-    groups[g].distortion = cb->distortion;
+    groups[g].bits = b;
+    groups[g].log_keep = group_log_keep(set, levels, &groups[g], b);
   }
   hgq_plan result;
   memset(&result, 0, sizeof result);
@@ -246,42 +260,44 @@ static double allocate_structure(const hgq_codebook_set *set,
 
   for (;;) {
     int best = -1;
-    double best_rate = 0.0;
-    const hgq_codebook *best_cb = NULL;
+    double best_rate = 0.0, best_keep = 0.0;
+    uint32_t best_bits = 0;
     for (uint32_t g = 0; g < group_count; ++g) {
-      /* The next table that lowers the distortion at all. */
-      const hgq_codebook *cb = next_table(
-          set, groups[g].role, groups[g].block_length, groups[g].bits);
-      while (cb != NULL && !(cb->distortion < groups[g].distortion))
-        cb = next_table(set, groups[g].role, groups[g].block_length, cb->bits);
-      if (cb == NULL)
+      /* The next B with every table present that lowers the distortion. */
+      uint32_t b = groups[g].bits + 1;
+      double keep = NAN;
+      for (; b <= HGQ_CODEBOOK_MAX_B; ++b) {
+        keep = group_log_keep(set, levels, &groups[g], b);
+        if (!isnan(keep) && keep > groups[g].log_keep)
+          break;
+      }
+      if (b > HGQ_CODEBOOK_MAX_B)
         continue;
       uint32_t old_bits = groups[g].bits;
-      groups[g].bits = cb->bits;
+      groups[g].bits = b;
       uint64_t cost = total_bits(groups, group_count, norm_bits, header_bits);
       groups[g].bits = old_bits;
       if (cost > budget_bits)
         continue;
-      double gain = (double)groups[g].levels *
-                    (log1p(-cb->distortion) - log1p(-groups[g].distortion));
-      double rate =
-          gain / (double)(groups[g].blocks * (uint64_t)(cb->bits - old_bits));
+      double rate = (keep - groups[g].log_keep) /
+                    (double)(groups[g].blocks * (uint64_t)(b - old_bits));
       if (best < 0 || rate > best_rate) {
         best = (int)g;
         best_rate = rate;
-        best_cb = cb;
+        best_keep = keep;
+        best_bits = b;
       }
     }
     if (best < 0)
       break;
-    groups[best].bits = best_cb->bits;
-    groups[best].distortion = best_cb->distortion;
+    groups[best].bits = best_bits;
+    groups[best].log_keep = best_keep;
   }
 
   double objective = 0.0;
   for (uint32_t g = 0; g < group_count; ++g) {
-    objective += (double)groups[g].levels * log1p(-groups[g].distortion);
-    result.entries[g].block_length = groups[g].block_length;
+    objective += groups[g].log_keep;
+    result.entries[g].block_length = g == 0 ? l1 : lh;
     result.entries[g].bits = groups[g].bits;
   }
   *plan = result;
@@ -289,22 +305,25 @@ static double allocate_structure(const hgq_codebook_set *set,
 }
 
 int hgq_allocate(const hgq_codebook_set *set, uint64_t dimension,
-                 uint64_t budget_bits, uint32_t norm_bits, hgq_plan *plan,
-                 double *predicted_distortion) {
+                 uint64_t budget_bits, uint32_t norm_bits, uint32_t top_block,
+                 hgq_plan *plan, double *predicted_distortion) {
   RETURN_IF(set == NULL || plan == NULL, HGQ_ERROR_NULL_ARGUMENT);
   RETURN_IF(dimension == 0, HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
-  static const uint32_t level1_lengths[] = {8, 16, 24, 32};
+  static const uint32_t level1_lengths[] = {8, 12, 16, 24, 32};
   double best = -INFINITY;
   hgq_plan best_plan;
   memset(&best_plan, 0, sizeof best_plan);
   for (size_t a = 0; a < sizeof level1_lengths / sizeof level1_lengths[0];
        ++a) {
     for (uint32_t lh = HGQ_CODEBOOK_MIN_L; lh <= HGQ_CODEBOOK_MAX_L; ++lh) {
-      if (next_table(set, HGQ_CODEBOOK_HINGE, lh, 0) == NULL)
+      int any = 0;
+      for (uint32_t b = 1; b <= HGQ_CODEBOOK_MAX_B && !any; ++b)
+        any = hgq_codebook_set_find(set, HGQ_CODEBOOK_HINGE, lh, b) != NULL;
+      if (!any)
         continue;
       hgq_plan candidate;
       double objective =
-          allocate_structure(set, dimension, budget_bits, norm_bits,
+          allocate_structure(set, dimension, budget_bits, norm_bits, top_block,
                              level1_lengths[a], lh, &candidate);
       if (objective > best) {
         best = objective;
@@ -314,7 +333,7 @@ int hgq_allocate(const hgq_codebook_set *set, uint64_t dimension,
   }
   RETURN_IF(best == -INFINITY, HGQ_ERROR_BAD_PLAN);
   /* Trimming trailing repeats only shortens the header: still fits. */
-  hgq_plan_trim(&best_plan, dimension);
+  hgq_plan_trim(&best_plan, dimension, top_block);
   *plan = best_plan;
   if (predicted_distortion != NULL)
     *predicted_distortion = -expm1(best);

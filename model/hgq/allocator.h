@@ -53,13 +53,17 @@ int hgq_plan_format(const hgq_plan *plan, char *buf, size_t capacity);
 /**
  * Expands a plan for dimension D >= 1 into levels[0..*count) (capacity
  * HGQ_MAX_EXPANDED_LEVELS); the last level has M == 1. Entries beyond the
- * last needed level are ignored (hgq_plan_trim drops them).
+ * last needed level are ignored (hgq_plan_trim drops them). top_block T >= 2
+ * (0 or 1: off): as soon as a hinge level's input has n <= T values, that
+ * level uses block length T (one block, M == 1) with its entry's B: the
+ * whole top hinge goes through one codebook plus the sign bit, i.e. a
+ * signed codebook of 2^(B+1) vectors.
  */
-int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension, hgq_level *levels,
-                    uint32_t *count);
+int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension,
+                    uint32_t top_block, hgq_level *levels, uint32_t *count);
 
 /** Drops entries the expansion for D does not use and trailing repeats. */
-void hgq_plan_trim(hgq_plan *plan, uint64_t dimension);
+void hgq_plan_trim(hgq_plan *plan, uint64_t dimension, uint32_t top_block);
 
 /** Norm field bits: 32 (raw float) or B_rho + 1 (index and clip flag). */
 uint64_t hgq_norm_field_bits(uint32_t norm_bits);
@@ -83,18 +87,19 @@ int hgq_plan_predicted_distortion(const hgq_codebook_set *set,
 
 /**
  * Greedy marginal allocation: over every structure (isotropic L_1 in
- * {8, 16, 24, 32}, the block lengths whose hinge sources the hinge tables
+ * {8, 12, 16, 24, 32}, the block lengths whose hinge sources the hinge tables
  * were trained on; one hinge L for all later levels), start each level at
  * its smallest available B and repeatedly give more bits to the level with
  * the largest drop of -log(1 - D_l) per bit spent that still fits; keep the
- * structure with the lowest predicted distortion. Constraint, in whole bits:
+ * structure with the lowest predicted distortion. Levels that share a plan
+ * entry (past HGQ_MAX_LEVELS) share B. Constraint, in whole bits:
  * 8 ceil((header + payload) / 8) <= budget_bits, with the wire header of
  * this method's parameter block. A pure function of its inputs.
  * HGQ_ERROR_BAD_PLAN if no plan fits the budget.
  */
 int hgq_allocate(const hgq_codebook_set *set, uint64_t dimension,
-                 uint64_t budget_bits, uint32_t norm_bits, hgq_plan *plan,
-                 double *predicted_distortion);
+                 uint64_t budget_bits, uint32_t norm_bits, uint32_t top_block,
+                 hgq_plan *plan, double *predicted_distortion);
 
 #ifdef __cplusplus
 }

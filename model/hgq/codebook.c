@@ -368,6 +368,23 @@ int hgq_codebook_set_open(const char *dir, hgq_codebook_set **out) {
   return hgq_codebook_set_load(path, out);
 }
 
+int hgq_codebook_copy(const hgq_codebook *src, hgq_codebook *dst) {
+  RETURN_IF(src == NULL || dst == NULL, HGQ_ERROR_NULL_ARGUMENT);
+  size_t n = (size_t)src->size * src->block_length;
+  *dst = *src;
+  dst->codewords = malloc(n * sizeof(float));
+  RETURN_IF(dst->codewords == NULL, HGQ_ERROR_ALLOCATION);
+  memcpy(dst->codewords, src->codewords, n * sizeof(float));
+  return HGQ_OK;
+}
+
+void hgq_codebook_release(hgq_codebook *codebook) {
+  if (codebook == NULL)
+    return;
+  free(codebook->codewords);
+  codebook->codewords = NULL;
+}
+
 const hgq_codebook *hgq_codebook_set_find(const hgq_codebook_set *set,
                                           hgq_codebook_role role,
                                           uint32_t block_length,

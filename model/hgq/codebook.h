@@ -113,6 +113,14 @@ int hgq_codebook_set_open(const char *dir, hgq_codebook_set **out);
 
 void hgq_codebook_set_destroy(hgq_codebook_set *set);
 
+/**
+ * Deep copy of one table (dst owns its codewords; release with
+ * hgq_codebook_release). Methods keep copies of the few tables they use and
+ * drop the set, so a quantizer holds kilobytes, not the whole set.
+ */
+int hgq_codebook_copy(const hgq_codebook *src, hgq_codebook *dst);
+void hgq_codebook_release(hgq_codebook *codebook);
+
 /** The entry (role, L, B), or NULL. Borrowed from the set. */
 const hgq_codebook *hgq_codebook_set_find(const hgq_codebook_set *set,
                                           hgq_codebook_role role,

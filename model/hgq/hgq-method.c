@@ -20,9 +20,14 @@
  * Payload (bit writer, in this order): norm field (32-bit float, or B_rho-bit
  * uniform index on [0, rho_max] after a clip flag), then every level's M_l
  * indices of B_l bits, level 1 first, then the sign bit. The parameter block
- * of the wire header: B_rho (u8), rho_max (f32 LE), entry count J (u8), then
- * (L_j, B_j) as bytes. The encoder's reconstruction is computed by the same
- * function as the decoder's, so it is bit-identical.
+ * of the wire header: B_rho (u8), rho_max (f32 LE), top_block (u16 LE),
+ * entry count J (u8), then (L_j, B_j) as bytes.
+ *
+ * top_block T >= 2 (HGQ.md's alternative stop): once a hinge level's input
+ * has at most T values, that whole hinge is quantized by one codebook of
+ * length T (zero-padded) and the sign bit, i.e. by a signed codebook. The
+ * encoder's reconstruction is computed by the same function as the decoder's,
+ * so it is bit-identical.
  */
 #include "hgq-method.h"
 
@@ -38,7 +43,8 @@
 #include <string.h>
 
 typedef struct hgq_state {
-  hgq_codebook_set *set;
+  hgq_codebook owned[HGQ_MAX_EXPANDED_LEVELS]; /* copies of the tables used */
+  uint32_t owned_count;
   hgq_plan plan; /* resolved and trimmed */
   uint32_t level_count;
   hgq_level levels[HGQ_MAX_EXPANDED_LEVELS];
@@ -46,6 +52,7 @@ typedef struct hgq_state {
   uint64_t index_offset[HGQ_MAX_EXPANDED_LEVELS];
   uint32_t norm_bits;
   float norm_max;
+  uint32_t top_block; /* 0: off */
   /* scratch, sized at create */
   float *shape;      /* M_1 L_1: level-1 input, zero-padded */
   float *hinge_a;    /* M_1 + 64: hinge of the current level / top-down h */
@@ -60,7 +67,8 @@ static void state_destroy(void *opaque) {
   hgq_state *st = (hgq_state *)opaque;
   if (st == NULL)
     return;
-  hgq_codebook_set_destroy(st->set);
+  for (uint32_t i = 0; i < st->owned_count; ++i)
+    hgq_codebook_release(&st->owned[i]);
   free(st->shape);
   free(st->hinge_a);
   free(st->hinge_b);
@@ -76,11 +84,28 @@ static void put_f32_le(uint8_t *p, float f) {
     p[i] = (uint8_t)(u >> (8 * i));
 }
 
-static int resolve(hgq_quantizer *q, hgq_state *st) {
+/* The tables of the plan, copied out of the set (deduplicated). */
+static int keep_table(hgq_state *st, const hgq_codebook *cb,
+                      const hgq_codebook **kept) {
+  for (uint32_t i = 0; i < st->owned_count; ++i) {
+    if (st->owned[i].role == cb->role &&
+        st->owned[i].block_length == cb->block_length &&
+        st->owned[i].bits == cb->bits) {
+      *kept = &st->owned[i];
+      return HGQ_OK;
+    }
+  }
+  FORWARD_IF_ERROR(hgq_codebook_copy(cb, &st->owned[st->owned_count]));
+  *kept = &st->owned[st->owned_count++];
+  return HGQ_OK;
+}
+
+static int resolve(hgq_quantizer *q, hgq_state *st,
+                   const hgq_codebook_set *set) {
   const hgq_config *cfg = &q->cfg;
-  /* The top_block stop (a signed codebook for the last few hinge values)
-   * is not implemented: refuse it rather than silently ignore it. */
-  RETURN_IF(cfg->top_block != 0, HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
+  /* top_block 1 means "stop at M == 1", the same as 0. */
+  st->top_block = cfg->top_block >= 2 ? cfg->top_block : 0;
+  RETURN_IF(st->top_block > 0xffffu, HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
   st->norm_bits = cfg->norm_bits;
   st->norm_max = cfg->norm_bits < 32 ? cfg->norm_max : 0.0f;
   RETURN_IF(st->norm_bits < 1 || st->norm_bits > 32,
@@ -88,7 +113,6 @@ static int resolve(hgq_quantizer *q, hgq_state *st) {
   RETURN_IF(st->norm_bits < 32 &&
                 !(st->norm_max > 0.0f && isfinite(st->norm_max)),
             HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
-  FORWARD_IF_ERROR(hgq_codebook_set_open(cfg->codebook_dir, &st->set));
 
   const uint64_t d = cfg->dimension;
   if (cfg->plan != NULL && cfg->plan[0] != '\0') {
@@ -96,17 +120,19 @@ static int resolve(hgq_quantizer *q, hgq_state *st) {
   } else {
     RETURN_IF(!(cfg->bits_per_coef > 0.0), HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
     uint64_t budget = (uint64_t)floor(cfg->bits_per_coef * (double)d);
-    FORWARD_IF_ERROR(
-        hgq_allocate(st->set, d, budget, st->norm_bits, &st->plan, NULL));
+    FORWARD_IF_ERROR(hgq_allocate(set, d, budget, st->norm_bits, st->top_block,
+                                  &st->plan, NULL));
   }
-  hgq_plan_trim(&st->plan, d);
-  FORWARD_IF_ERROR(hgq_plan_expand(&st->plan, d, st->levels, &st->level_count));
+  hgq_plan_trim(&st->plan, d, st->top_block);
+  FORWARD_IF_ERROR(hgq_plan_expand(&st->plan, d, st->top_block, st->levels,
+                                   &st->level_count));
   uint64_t offset = 0;
   for (uint32_t j = 0; j < st->level_count; ++j) {
-    st->codebooks[j] = hgq_codebook_set_find(
-        st->set, j == 0 ? HGQ_CODEBOOK_ISOTROPIC : HGQ_CODEBOOK_HINGE,
+    const hgq_codebook *cb = hgq_codebook_set_find(
+        set, j == 0 ? HGQ_CODEBOOK_ISOTROPIC : HGQ_CODEBOOK_HINGE,
         st->levels[j].block_length, st->levels[j].bits);
-    RETURN_IF(st->codebooks[j] == NULL, HGQ_ERROR_CODEBOOK_UNAVAILABLE);
+    RETURN_IF(cb == NULL, HGQ_ERROR_CODEBOOK_UNAVAILABLE);
+    FORWARD_IF_ERROR(keep_table(st, cb, &st->codebooks[j]));
     st->index_offset[j] = offset;
     offset += st->levels[j].blocks;
   }
@@ -116,13 +142,15 @@ static int resolve(hgq_quantizer *q, hgq_state *st) {
   RETURN_IF(n > HGQ_WIRE_MAX_PARAM_BYTES, HGQ_ERROR_BAD_PLAN);
   q->params[0] = (uint8_t)st->norm_bits;
   put_f32_le(q->params + 1, st->norm_max);
-  q->params[5] = (uint8_t)st->plan.count;
+  q->params[5] = (uint8_t)st->top_block;
+  q->params[6] = (uint8_t)(st->top_block >> 8);
+  q->params[7] = (uint8_t)st->plan.count;
   for (uint32_t j = 0; j < st->plan.count; ++j) {
-    q->params[6 + 2 * j] = (uint8_t)st->plan.entries[j].block_length;
-    q->params[7 + 2 * j] = (uint8_t)st->plan.entries[j].bits;
+    q->params[8 + 2 * j] = (uint8_t)st->plan.entries[j].block_length;
+    q->params[9 + 2 * j] = (uint8_t)st->plan.entries[j].bits;
   }
   q->params_length = n;
-  q->codebook_id = st->set->id;
+  q->codebook_id = set->id;
 
   /* Scratch. */
   const hgq_level *l1 = &st->levels[0];
@@ -149,7 +177,11 @@ static int resolve(hgq_quantizer *q, hgq_state *st) {
 static int hgq_create(hgq_quantizer *q) {
   hgq_state *st = calloc(1, sizeof *st);
   RETURN_IF(st == NULL, HGQ_ERROR_ALLOCATION);
-  int status = resolve(q, st);
+  hgq_codebook_set *set = NULL;
+  int status = hgq_codebook_set_open(q->cfg.codebook_dir, &set);
+  if (status == HGQ_OK)
+    status = resolve(q, st, set);
+  hgq_codebook_set_destroy(set);
   if (status != HGQ_OK) {
     state_destroy(st);
     q->params_length = 0;
@@ -338,6 +370,12 @@ static int hgq_describe(const hgq_quantizer *q, char *buf, size_t capacity) {
                      st->norm_bits, (double)st->norm_max);
     RETURN_IF(n < 0 || (size_t)n >= capacity - used, HGQ_ERROR_DST_TOO_SMALL);
   }
+  if (st->top_block != 0) {
+    size_t used = strlen(buf);
+    int n =
+        snprintf(buf + used, capacity - used, " top_block=%u", st->top_block);
+    RETURN_IF(n < 0 || (size_t)n >= capacity - used, HGQ_ERROR_DST_TOO_SMALL);
+  }
   return HGQ_OK;
 }
 
@@ -360,8 +398,11 @@ int hgq_hgq_predicted_distortion(const hgq_quantizer *q, double *distortion) {
   RETURN_IF(q->cfg.method != HGQ_METHOD_HGQ, HGQ_ERROR_METHOD_MISMATCH);
   const hgq_state *st = (const hgq_state *)q->state;
   RETURN_IF(st == NULL, HGQ_ERROR_STATE);
-  return hgq_plan_predicted_distortion(st->set, st->levels, st->level_count,
-                                       distortion);
+  double keep = 1.0;
+  for (uint32_t j = 0; j < st->level_count; ++j)
+    keep *= 1.0 - st->codebooks[j]->distortion;
+  *distortion = 1.0 - keep;
+  return HGQ_OK;
 }
 
 const hgq_method_ops hgq_hgq_ops = {

@@ -26,7 +26,7 @@
 #include <string.h>
 
 typedef struct hsq_state {
-  hgq_codebook_set *set;
+  hgq_codebook table; /* copy of the one table used */
   const hgq_codebook *codebook;
   uint32_t block_length, bits, hinge_bits;
   size_t blocks;
@@ -41,7 +41,7 @@ static void hsq_destroy(void *opaque) {
   hsq_state *st = (hsq_state *)opaque;
   if (st == NULL)
     return;
-  hgq_codebook_set_destroy(st->set);
+  hgq_codebook_release(&st->table);
   free(st->padded);
   free(st->hinge);
   free(st->indices);
@@ -60,17 +60,22 @@ static int hsq_resolve(hgq_quantizer *q, hsq_state *st) {
                 st->bits > HGQ_CODEBOOK_MAX_B || st->hinge_bits < 1 ||
                 st->hinge_bits > 16,
             HGQ_ERROR_PARAMETER_OUT_OF_RANGE);
-  FORWARD_IF_ERROR(hgq_codebook_set_open(cfg->codebook_dir, &st->set));
-  st->codebook = hgq_codebook_set_find(st->set, HGQ_CODEBOOK_ISOTROPIC,
-                                       st->block_length, st->bits);
-  RETURN_IF(st->codebook == NULL, HGQ_ERROR_CODEBOOK_UNAVAILABLE);
+  hgq_codebook_set *set = NULL;
+  FORWARD_IF_ERROR(hgq_codebook_set_open(cfg->codebook_dir, &set));
+  const hgq_codebook *cb = hgq_codebook_set_find(set, HGQ_CODEBOOK_ISOTROPIC,
+                                                 st->block_length, st->bits);
+  int status = cb == NULL ? HGQ_ERROR_CODEBOOK_UNAVAILABLE
+                          : hgq_codebook_copy(cb, &st->table);
+  q->codebook_id = set->id;
+  hgq_codebook_set_destroy(set);
+  FORWARD_IF_ERROR(status);
+  st->codebook = &st->table;
   st->blocks =
       ((size_t)cfg->dimension + st->block_length - 1) / st->block_length;
   q->params[0] = (uint8_t)st->block_length;
   q->params[1] = (uint8_t)st->bits;
   q->params[2] = (uint8_t)st->hinge_bits;
   q->params_length = 3;
-  q->codebook_id = st->set->id;
 
   size_t scratch =
       hgq_codeword_search_scratch_floats(st->codebook->size, st->block_length);

@@ -61,7 +61,7 @@ static void test_expand(void) {
   hgq_level lv[HGQ_MAX_EXPANDED_LEVELS];
   uint32_t n = 0;
   hgq_plan_parse("16x7,4x4", &plan);
-  CHECK(hgq_plan_expand(&plan, 1u << 20, lv, &n) == HGQ_OK, "expand");
+  CHECK(hgq_plan_expand(&plan, 1u << 20, 0, lv, &n) == HGQ_OK, "expand");
   /* 2^20 / 16 = 65536 = 4^8: 9 levels, M = 65536, 16384, ..., 1. */
   CHECK(n == 9, "levels %u", n);
   uint64_t m = 65536;
@@ -73,18 +73,28 @@ static void test_expand(void) {
         "payload bits %" PRIu64, bits);
   CHECK(hgq_plan_payload_bits(lv, n, 8) == bits - 32 + 9, "B_rho = 8");
   /* Padding: D = 17 with 16x7 -> M = 2, then 4x4 -> 1. */
-  CHECK(hgq_plan_expand(&plan, 17, lv, &n) == HGQ_OK && n == 2 &&
+  CHECK(hgq_plan_expand(&plan, 17, 0, lv, &n) == HGQ_OK && n == 2 &&
             lv[0].blocks == 2 && lv[1].input_length == 2 && lv[1].blocks == 1,
         "D = 17");
-  CHECK(hgq_plan_expand(&plan, 1, lv, &n) == HGQ_OK && n == 1 &&
+  CHECK(hgq_plan_expand(&plan, 1, 0, lv, &n) == HGQ_OK && n == 1 &&
             lv[0].blocks == 1,
         "D = 1");
+  /* top_block = 8: 16x7,4x4 on 2^12 -> M = 256, 64, 16, 4 (16 > 8 values
+   * still go through 4x4), then the last 4 values <= 8 go through one block
+   * of length 8. */
+  CHECK(hgq_plan_expand(&plan, 1u << 12, 8, lv, &n) == HGQ_OK && n == 5 &&
+            lv[3].blocks == 4 && lv[4].block_length == 8 &&
+            lv[4].input_length == 4 && lv[4].blocks == 1,
+        "top_block 8: %u levels", n);
+  CHECK(hgq_plan_expand(&plan, 1u << 12, 0, lv, &n) == HGQ_OK && n == 5 &&
+            lv[4].block_length == 4,
+        "no top_block");
   /* Trim: unused entries and trailing repeats go. */
   hgq_plan_parse("8x6,4x4,4x4,4x4", &plan);
-  hgq_plan_trim(&plan, 1u << 16);
+  hgq_plan_trim(&plan, 1u << 16, 0);
   CHECK(plan.count == 2, "trim repeats -> %u", plan.count);
   hgq_plan_parse("16x8,4x6,2x3", &plan);
-  hgq_plan_trim(&plan, 16);
+  hgq_plan_trim(&plan, 16, 0);
   CHECK(plan.count == 1, "trim unused -> %u", plan.count);
 }
 
@@ -101,7 +111,7 @@ static void test_allocate(void) {
       uint64_t budget = (uint64_t)floor(r * (double)d);
       hgq_plan plan, again;
       double dist = -1, dist2 = -1;
-      int s = hgq_allocate(set, d, budget, 32, &plan, &dist);
+      int s = hgq_allocate(set, d, budget, 32, 0, &plan, &dist);
       if (s != HGQ_OK) {
         CHECK(s == HGQ_ERROR_BAD_PLAN, "only BAD_PLAN when infeasible");
         /* The lowest-rate level-1 table is 32x6 (0.19 bit/coef) and the
@@ -109,12 +119,12 @@ static void test_allocate(void) {
         CHECK(r < 0.25, "D=%" PRIu64 " %.2f bit/coef infeasible", d, r);
         continue;
       }
-      CHECK(hgq_allocate(set, d, budget, 32, &again, &dist2) == HGQ_OK &&
+      CHECK(hgq_allocate(set, d, budget, 32, 0, &again, &dist2) == HGQ_OK &&
                 memcmp(&plan, &again, sizeof plan) == 0 && dist == dist2,
             "deterministic");
       hgq_level lv[HGQ_MAX_EXPANDED_LEVELS];
       uint32_t n;
-      CHECK(hgq_plan_expand(&plan, d, lv, &n) == HGQ_OK, "expand");
+      CHECK(hgq_plan_expand(&plan, d, 0, lv, &n) == HGQ_OK, "expand");
       uint64_t total =
           8 * (HGQ_WIRE_FIXED_HEADER_BYTES + hgq_plan_param_bytes(&plan)) +
           hgq_plan_payload_bits(lv, n, 32);
@@ -141,9 +151,9 @@ static void test_allocate(void) {
     }
   }
   hgq_plan plan;
-  CHECK(hgq_allocate(set, 1000, 10, 32, &plan, NULL) == HGQ_ERROR_BAD_PLAN,
+  CHECK(hgq_allocate(set, 1000, 10, 32, 0, &plan, NULL) == HGQ_ERROR_BAD_PLAN,
         "tiny budget");
-  CHECK(hgq_allocate(NULL, 1000, 1000, 32, &plan, NULL) ==
+  CHECK(hgq_allocate(NULL, 1000, 1000, 32, 0, &plan, NULL) ==
             HGQ_ERROR_NULL_ARGUMENT,
         "NULL set");
   hgq_codebook_set_destroy(set);

@@ -241,12 +241,69 @@ static void test_infeasible_budget(void) {
   hgq_quantizer *q = hgq_quantizer_create(&cfg, &err);
   CHECK(q == NULL && err == HGQ_ERROR_BAD_PLAN, "infeasible budget: %d", err);
   hgq_quantizer_destroy(q);
+  cfg.dimension = 4096;
   cfg.plan = "8x6,4x4";
-  cfg.top_block = 4; /* not implemented: refused, not ignored */
+  cfg.top_block = 16; /* no hinge table of length 16 */
   q = hgq_quantizer_create(&cfg, &err);
-  CHECK(q == NULL && err == HGQ_ERROR_PARAMETER_OUT_OF_RANGE,
-        "top_block refused: %d", err);
+  CHECK(q == NULL && err == HGQ_ERROR_CODEBOOK_UNAVAILABLE,
+        "top_block 16 unavailable: %d", err);
   hgq_quantizer_destroy(q);
+}
+
+/* top_block: the top hinge through one signed codebook; identities hold. */
+static void test_top_block(uint64_t *state) {
+  const uint32_t d = 8 * 4 * 4 * 8; /* 8x6 -> 128, 4x4 -> 32 -> 8 -> top */
+  hgq_config cfg;
+  hgq_config_default(&cfg, HGQ_METHOD_HGQ);
+  cfg.dimension = d;
+  cfg.plan = "8x6,4x4";
+  cfg.top_block = 8;
+  int err;
+  hgq_quantizer *a = hgq_quantizer_create(&cfg, &err);
+  hgq_quantizer *b = hgq_quantizer_create(&cfg, &err);
+  cfg.top_block = 0;
+  hgq_quantizer *plain = hgq_quantizer_create(&cfg, &err);
+  CHECK(a && b && plain, "create top_block: %s", hgq_strerror(err));
+  if (a && b && plain) {
+    char text[128];
+    hgq_quantizer_plan(a, text, sizeof text);
+    CHECK(strstr(text, "top_block=8") != NULL, "describe '%s'", text);
+    float *g = malloc(d * sizeof(float)), *out = malloc(d * sizeof(float));
+    test_fill_gaussian(g, d, state);
+    run r, rp;
+    encode(a, g, d, &r);
+    encode(plain, g, d, &rp);
+    double norms[64];
+    uint32_t levels = 0;
+    hgq_hgq_last_hinge_norms(a, norms, 64, &levels);
+    CHECK(levels == 4, "levels %u", levels);
+    double prod = 1;
+    for (uint32_t j = 0; j < levels; ++j)
+      prod *= norms[j];
+    CHECK(fabs(test_cosine(g, r.g_hat, d) - prod) < 1e-4, "cos identity");
+    hgq_encode_stats sa, sp;
+    hgq_quantizer_last_stats(a, &sa);
+    hgq_quantizer_last_stats(plain, &sp);
+    /* Levels 128 x 6 + 32 x 4 + 8 x 4 + one block of 8 (4 bits) + sign
+     * against ... + 2 x 4 + 1 x 4: 8 bits less for the plain hierarchy's
+     * two top levels (2 + 1 blocks) vs one. */
+    CHECK(sa.payload_bits + 8 == sp.payload_bits,
+          "top_block bits %" PRIu64 " vs %" PRIu64, sa.payload_bits,
+          sp.payload_bits);
+    CHECK(hgq_quantizer_decode(b, r.payload, r.bytes, out, d) == HGQ_OK &&
+              memcmp(out, r.g_hat, d * sizeof(float)) == 0,
+          "top_block decode bit-exact");
+    CHECK(hgq_quantizer_decode(plain, r.payload, r.bytes, out, d) ==
+              HGQ_ERROR_METHOD_MISMATCH,
+          "top_block payload refused without top_block");
+    run_free(&r);
+    run_free(&rp);
+    free(g);
+    free(out);
+  }
+  hgq_quantizer_destroy(a);
+  hgq_quantizer_destroy(b);
+  hgq_quantizer_destroy(plain);
 }
 
 static void test_norm_quantizer(uint64_t *state) {
@@ -386,6 +443,7 @@ int main(int argc, char **argv) {
   test_argmax_is_chordal(&state);
   test_bit_exact(&state);
   test_infeasible_budget();
+  test_top_block(&state);
   test_norm_quantizer(&state);
   test_codebook_mismatch(&state);
   measure_budgets(&state);
