@@ -34,11 +34,11 @@ def build(bld):
         'model/hgq/quantizer.c',
         'model/hgq/rng.c',
         'model/hgq/search.c',
+        # (core contract headers: model/hgq/hgq-internal.h model/hgq/search.h)
         # (hgq's internal headers, not compiled on their own:
         #  model/hgq/allocator.h model/hgq/codebook.h model/hgq/hgq-method.h
         #  model/hgq/lloyd.h; the codebook generator
         #  model/hgq/tools/hgq-codebook-gen.c builds with CMake only)
-        # (core contract headers: model/hgq/hgq-internal.h model/hgq/search.h)
         # learning core (C11)
         'model/learn/dataset.c',
         'model/learn/model.c',
