@@ -27,8 +27,9 @@ static void test_targets(uint64_t seed) {
   static const struct {
     uint32_t l, b;
     double target;
-  } cases[] = {{2, 2, 0.050}, {2, 4, 0.0033}, {3, 4, 0.062}, {4, 4, 0.169},
-               {4, 6, 0.068}, {6, 6, 0.211},  {8, 6, 0.337}};
+  } cases[] = {{2, 2, 0.050}, {2, 4, 0.0033}, {3, 4, 0.062},
+               {4, 4, 0.169}, {4, 6, 0.068},  {6, 6, 0.211},
+               {8, 6, 0.337}, {4, 8, 0.028},  {8, 8, 0.233}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     uint32_t l = cases[i].l, b = cases[i].b, k = 1u << b;
     float *cb = malloc((size_t)k * l * sizeof(float));
