@@ -155,13 +155,16 @@ static void pool_forward(learn_op *op, size_t batch, const float *in) {
     size_t base = p * h * w;
     for (size_t y = 0; y < ho; y++) {
       for (size_t x = 0; x < wo; x++) {
-        size_t i0 = (2 * y) * w + 2 * x;
-        size_t best = i0;
-        size_t candidates[3] = {i0 + 1, i0 + w, i0 + w + 1};
-        for (int t = 0; t < 3; t++)
-          if (src[candidates[t]] > src[best])
-            best = candidates[t];
-        *out++ = src[best];
+        /* The first maximum in row-major window order wins ties. */
+        size_t i0 = (2 * y) * w + 2 * x, best = i0;
+        float top = src[i0];
+        if (src[i0 + 1] > top)
+          top = src[best = i0 + 1];
+        if (src[i0 + w] > top)
+          top = src[best = i0 + w];
+        if (src[i0 + w + 1] > top)
+          top = src[best = i0 + w + 1];
+        *out++ = top;
         *arg++ = (uint32_t)(base + best);
       }
     }

@@ -53,7 +53,7 @@ static const model_plan plans[] = {
     {LEARN_MODEL_SOFTMAX, 1875, 0.1f, 0.0f},
     {LEARN_MODEL_MLP, 1875, 0.02f, 0.9f},
     {LEARN_MODEL_CNN_SMALL, 1875, 0.02f, 0.9f},
-    {LEARN_MODEL_CNN, 600, 0.01f, 0.9f},
+    {LEARN_MODEL_CNN, 600, 0.03f, 0.9f},
 };
 
 static double now_seconds(void) {
