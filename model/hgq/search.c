@@ -61,6 +61,9 @@
 /* Blocks per tile: the tile's running state (3 x 64 B per block) and its
  * blocks stay in L1 while the codeword panels stream past. */
 #define HGQ_SEARCH_TILE        64u
+/* From this padded codebook size on, the AVX-512 kernel recomputes the
+ * winner's signed score instead of tracking it (measured crossover). */
+#define HGQ_SEARCH_RECOMPUTE_K 512u
 /* Codewords per chunk of the packed C^T (see transpose_codebook). */
 #define HGQ_SEARCH_CHUNK       64u
 /* Bytes of C^T a panel may hold (L1 is 32-48 KiB on current x86 cores). */
@@ -68,23 +71,31 @@
 /* Blocks per tile of the bf16 screen (its approximate scores, 4 K bytes per
  * block, stay in L1/L2 until the exact pass reads them back). */
 #define HGQ_SEARCH_BF16_TILE   8u
-/* Smallest codebook and block for which the bf16 screen pays for its
- * second pass (measured on Zen 5: 1.2x at 1024 x 24, 1.5x at 4096 x 32,
- * slower below 1024 codewords or 12 coordinates). */
+/* The bf16 screen pays for its second pass on large searches only
+ * (measured on Zen 5 against the fp32 kernel: 1.08x at 1024 x 16, 1.2x at
+ * 1024 x 24, 1.16x at 2048 x 12, 1.3x at 4096 x 12; slower at 1024 x 12 and
+ * below 1024 codewords). */
 #define HGQ_SEARCH_BF16_MIN_K  1024u
-#define HGQ_SEARCH_BF16_MIN_L  12u
+#define HGQ_SEARCH_BF16_MIN_L  8u
+#define HGQ_SEARCH_BF16_MIN_KL 16384u
 
 static size_t padded_size(uint32_t codebook_size) {
   return ((size_t)codebook_size + HGQ_SEARCH_PAD - 1) / HGQ_SEARCH_PAD *
          HGQ_SEARCH_PAD;
 }
 
+/* The one rule both the scratch size and the dispatch use. */
+static int bf16_worth_it(uint32_t codebook_size, uint32_t block_length) {
+  return codebook_size >= HGQ_SEARCH_BF16_MIN_K &&
+         block_length >= HGQ_SEARCH_BF16_MIN_L && block_length < 16384u &&
+         (uint64_t)codebook_size * block_length >= HGQ_SEARCH_BF16_MIN_KL;
+}
+
 size_t hgq_codeword_search_scratch_floats(uint32_t codebook_size,
                                           uint32_t block_length) {
   size_t k_pad = padded_size(codebook_size);
   size_t pairs = ((size_t)block_length + 1) / 2;
-  if (codebook_size < HGQ_SEARCH_BF16_MIN_K ||
-      block_length < HGQ_SEARCH_BF16_MIN_L)
+  if (!bf16_worth_it(codebook_size, block_length))
     return (size_t)block_length * k_pad + HGQ_SEARCH_PAD; /* C^T only */
   /* C^T (fp32), then for the bf16 screen: C^T in bf16 pairs, a tile of
    * approximate scores and the tile's blocks in bf16; 64-byte alignment
@@ -255,7 +266,7 @@ avx512_finish(const avx512_state *s, uint32_t codebook_size, uint32_t *index,
   static inline __attribute__((always_inline))                                \
   AVX512_TARGET void avx512_kernel_##R##x##V(                                 \
       const float *ct, size_t k_pad, uint32_t block_length, const float *x,   \
-      avx512_state *st, uint32_t base) {                                      \
+      avx512_state *st, uint32_t base, const int track_value) {               \
     __m512 acc[R][V];                                                         \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)                       \
         _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) acc[r][v] =       \
@@ -279,8 +290,10 @@ avx512_finish(const avx512_state *s, uint32_t codebook_size, uint32_t *index,
       _Pragma("GCC unroll 8") for (int v = 0; v < V; ++v) {                   \
         __m512 a = _mm512_abs_ps(acc[r][v]);                                  \
         __mmask16 k = _mm512_cmp_ps_mask(a, ab, _CMP_GT_OQ);                  \
-        ab = _mm512_mask_mov_ps(ab, k, a);                                    \
-        vb = _mm512_mask_mov_ps(vb, k, acc[r][v]);                            \
+        /* max(a, ab) keeps ab when a is NaN, as the compare does. */         \
+        ab = _mm512_max_ps(a, ab);                                            \
+        if (track_value)                                                      \
+          vb = _mm512_mask_mov_ps(vb, k, acc[r][v]);                          \
         ib = _mm512_mask_mov_epi32(                                           \
             ib, k,                                                            \
             _mm512_add_epi32(lane, _mm512_set1_epi32((int)(base + 16 * v)))); \
@@ -296,13 +309,17 @@ AVX512_KERNEL(4, 1)
 AVX512_KERNEL(1, 4)
 AVX512_KERNEL(1, 1)
 
-AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
-                                        uint32_t codebook_size,
+AVX512_TARGET static void search_avx512(const float *codebook, const float *ct,
+                                        size_t k_pad, uint32_t codebook_size,
                                         uint32_t block_length,
                                         const float *blocks, size_t block_count,
                                         uint32_t *indices, float *projections) {
   avx512_state st[HGQ_SEARCH_TILE];
   const size_t panel = panel_size(block_length, k_pad);
+  /* Large codebooks: one masked move less per score vector, and the
+   * winner's score recomputed once per block (the same FMA chain, so the
+   * same bits); small ones keep the signed score (cheaper than the chain). */
+  const int track = k_pad < HGQ_SEARCH_RECOMPUTE_K;
   for (size_t m0 = 0; m0 < block_count; m0 += HGQ_SEARCH_TILE) {
     size_t t = block_count - m0;
     if (t > HGQ_SEARCH_TILE)
@@ -324,11 +341,11 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
         for (; v + 64 <= p; v += 64)
           avx512_kernel_4x4(ct + chunk_offset(p0 + v, block_length),
                             chunk_width(p0 + v, k_pad), block_length, x, st + r,
-                            (uint32_t)(p0 + v));
+                            (uint32_t)(p0 + v), track);
         for (; v < p; v += 16)
           avx512_kernel_4x1(ct + chunk_offset(p0 + v, block_length),
                             chunk_width(p0 + v, k_pad), block_length, x, st + r,
-                            (uint32_t)(p0 + v));
+                            (uint32_t)(p0 + v), track);
       }
       for (; r < t; ++r) {
         const float *x = xt + r * block_length;
@@ -336,11 +353,11 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
         for (; v + 64 <= p; v += 64)
           avx512_kernel_1x4(ct + chunk_offset(p0 + v, block_length),
                             chunk_width(p0 + v, k_pad), block_length, x, st + r,
-                            (uint32_t)(p0 + v));
+                            (uint32_t)(p0 + v), track);
         for (; v < p; v += 16)
           avx512_kernel_1x1(ct + chunk_offset(p0 + v, block_length),
                             chunk_width(p0 + v, k_pad), block_length, x, st + r,
-                            (uint32_t)(p0 + v));
+                            (uint32_t)(p0 + v), track);
       }
     }
     /* Across lanes: the largest |score|, then the lowest index holding it. */
@@ -349,12 +366,20 @@ AVX512_TARGET static void search_avx512(const float *ct, size_t k_pad,
       __mmask16 k =
           _mm512_cmp_ps_mask(st[r].abs_best, _mm512_set1_ps(best), _CMP_EQ_OQ);
       uint32_t idx = (uint32_t)_mm512_mask_reduce_min_epu32(k, st[r].idx_best);
-      __mmask16 w = _mm512_mask_cmpeq_epi32_mask(k, st[r].idx_best,
-                                                 _mm512_set1_epi32((int)idx));
-      float val = _mm512_cvtss_f32(_mm512_maskz_compress_ps(w, st[r].val_best));
-      if (idx >= codebook_size || k == 0) { /* every score NaN */
-        idx = 0;
-        val = 0.0f;
+      float val = 0.0f;
+      if (idx >= codebook_size || k == 0 || !(best >= 0.0f)) {
+        idx = 0; /* every score NaN */
+      } else if (track) {
+        __mmask16 w = _mm512_mask_cmpeq_epi32_mask(k, st[r].idx_best,
+                                                   _mm512_set1_epi32((int)idx));
+        val = _mm512_cvtss_f32(_mm512_maskz_compress_ps(w, st[r].val_best));
+      } else {
+        const float *x = xt + r * block_length;
+        const float *c = codebook + (size_t)idx * block_length;
+        __m128 acc = _mm_setzero_ps();
+        for (uint32_t j = 0; j < block_length; ++j)
+          acc = _mm_fmadd_ss(_mm_set_ss(x[j]), _mm_set_ss(c[j]), acc);
+        val = _mm_cvtss_f32(acc);
       }
       indices[m0 + r] = idx;
       projections[m0 + r] = val;
@@ -857,8 +882,7 @@ int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
     if (isa == HGQ_SEARCH_ISA_AVX512_BF16) {
       /* Small codebooks or long blocks: the plain fp32 kernel is faster
        * (and gives the same bits). */
-      if (codebook_size < HGQ_SEARCH_BF16_MIN_K ||
-          block_length < HGQ_SEARCH_BF16_MIN_L || block_length >= 16384u)
+      if (!bf16_worth_it(codebook_size, block_length))
         isa = HGQ_SEARCH_ISA_AVX512;
     }
     if (isa == HGQ_SEARCH_ISA_AVX512_BF16) {
@@ -881,8 +905,8 @@ int hgq_codeword_search_isa(hgq_search_isa isa, const float *codebook,
     }
 #endif
     if (isa == HGQ_SEARCH_ISA_AVX512)
-      search_avx512(ct, k_pad, codebook_size, block_length, blocks, block_count,
-                    indices, projections);
+      search_avx512(codebook, ct, k_pad, codebook_size, block_length, blocks,
+                    block_count, indices, projections);
     else
       search_avx2(ct, k_pad, codebook_size, block_length, blocks, block_count,
                   indices, projections);

@@ -59,7 +59,7 @@ typedef enum hgq_search_isa {
   HGQ_SEARCH_ISA_AVX2 = 2,       /* x86-64 AVX2 + FMA */
   HGQ_SEARCH_ISA_AVX512 = 3,     /* x86-64 AVX-512F */
   HGQ_SEARCH_ISA_AVX512_BF16 = 4 /* AVX-512 BF16 screen + exact fp32 rescoring
-                                    (K >= 1024, L >= 12; else AVX512) */
+                                    (K >= 1024, K L >= 16384; else AVX512) */
 } hgq_search_isa;
 
 /** 1 if this build and CPU can run the variant, else 0. */

@@ -246,8 +246,8 @@ static void test_random_shapes(uint64_t *state) {
 /* Duplicate and negated codewords score identically: the lowest index wins,
  * across lanes (offsets not multiples of 16) and within a lane (multiples). */
 static void test_exact_ties(uint64_t *state) {
-  /* K >= 1024 and L >= 12 so that the bf16 screen runs too. */
-  const uint32_t base_k = 260, l = 12, k = 4 * base_k + 16;
+  /* K >= 1024 and K L >= 16384 so that the bf16 screen runs too. */
+  const uint32_t base_k = 260, l = 16, k = 4 * base_k + 16;
   float *c = xmalloc((size_t)k * l * sizeof(float));
   fill_codebook(c, base_k, l, state);
   for (uint32_t i = 0; i < base_k; ++i) {
@@ -356,7 +356,7 @@ static void test_zero_blocks(uint64_t *state) {
  * screen flushes denormals and must then fall back to exact scores). */
 static void test_scaled_blocks(uint64_t *state) {
   static const float scales[] = {1e-42f, 1e-38f, 1e-30f, 1e30f};
-  const uint32_t k = 1030, l = 13; /* bf16 screen, partial last chunk */
+  const uint32_t k = 1030, l = 17; /* bf16 screen, partial last chunk */
   const size_t n = 41;
   float *c = xmalloc((size_t)k * l * sizeof(float));
   float *x = xmalloc(n * l * sizeof(float));
@@ -375,8 +375,8 @@ static void test_scaled_blocks(uint64_t *state) {
  * non-finite gradients) has no comparable score: every variant returns
  * index 0 and projection 0, and the other blocks are unaffected. */
 static void test_nan_block(uint64_t *state) {
-  static const uint32_t ks[] = {5, 64, 1030};
-  const uint32_t l = 13;
+  static const uint32_t ks[] = {5, 64, 1030}; /* 1030 x 17: bf16 screen */
+  const uint32_t l = 17;
   const size_t n = 9;
   float *x = xmalloc(n * l * sizeof(float));
   for (size_t a = 0; a < sizeof ks / sizeof ks[0]; ++a) {
