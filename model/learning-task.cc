@@ -169,7 +169,16 @@ LearningTask::Load()
 {
     if (m_modelHandle != nullptr)
     {
-        return;
+        if (m_loaded.model == m_model && m_loaded.dataDir == m_dataDir
+            && m_loaded.batchSize == m_batchSize && m_loaded.evalSubset == m_evalSubset
+            && m_loaded.seed == m_seed)
+        {
+            return;
+        }
+        // An attribute the loaded state depends on changed since: start over
+        // rather than serve a model or buffers of the old settings.
+        NS_LOG_INFO("LearningTask attributes changed since loading; reloading");
+        Free();
     }
     NS_LOG_FUNCTION(this);
     const char* dir = m_dataDir.empty() ? nullptr : m_dataDir.c_str();
@@ -224,6 +233,11 @@ LearningTask::Load()
         NS_ABORT_MSG_IF(status != LEARN_OK,
                         "LearningTask: evaluation subset: " << learn_strerror(status));
     }
+    m_loaded.model = m_model;
+    m_loaded.dataDir = m_dataDir;
+    m_loaded.batchSize = m_batchSize;
+    m_loaded.evalSubset = m_evalSubset;
+    m_loaded.seed = m_seed;
     NS_LOG_INFO("model " << GetModelName() << " D=" << d << " train=" << learn_dataset_size(m_train)
                          << " test=" << testSize);
 }
@@ -234,7 +248,9 @@ LearningTask::Setup(uint32_t nDevices)
     NS_LOG_FUNCTION(this << nDevices);
     NS_ABORT_MSG_IF(nDevices == 0, "LearningTask::Setup: at least one device");
     Load();
-    if (m_partitionHandle != nullptr && m_nDevices == nDevices)
+    if (m_partitionHandle != nullptr && m_nDevices == nDevices
+        && m_partitioned.partition == m_partition && m_partitioned.alpha == m_alpha
+        && m_partitioned.seed == m_seed)
     {
         return;
     }
@@ -251,6 +267,9 @@ LearningTask::Setup(uint32_t nDevices)
                        << ", DirichletAlpha=" << m_alpha << "): " << learn_strerror(status));
     }
     m_nDevices = nDevices;
+    m_partitioned.partition = m_partition;
+    m_partitioned.alpha = m_alpha;
+    m_partitioned.seed = m_seed;
 }
 
 bool

@@ -44,9 +44,10 @@ struct EdgeLearningWallClock
  * weights when the downlink is modelled).
  *
  * Setup(N) loads the data (once) and partitions it over N devices (again when
- * N changes). Errors (missing files, bad names) end the program with
- * NS_FATAL_ERROR naming the attribute or the path; Debian's
- * dataset-fashion-mnist package provides the default data.
+ * N or a partition attribute changes; a change of Model, DataDirectory,
+ * BatchSize, EvalSubsetSize or Seed reloads everything). Errors (missing files, bad names) end the
+ * program with NS_FATAL_ERROR naming the attribute or the path; Debian's dataset-fashion-mnist
+ * package provides the default data.
  */
 class LearningTask : public Object
 {
@@ -128,6 +129,24 @@ class LearningTask : public Object
     std::vector<uint32_t> m_batch;
     std::vector<uint32_t> m_evalIndices;
     EdgeLearningWallClock m_wallClock;
+
+    /** Attribute values the loaded model, buffers and subset were built with. */
+    struct
+    {
+        int model{-1};
+        std::string dataDir;
+        uint32_t batchSize{0};
+        uint32_t evalSubset{0};
+        uint64_t seed{0};
+    } m_loaded;
+
+    /** Attribute values the current partition was built with. */
+    struct
+    {
+        int partition{-1};
+        double alpha{0};
+        uint64_t seed{0};
+    } m_partitioned;
 };
 
 } // namespace ns3

@@ -412,6 +412,73 @@ class AbandonTestCase : public TestCase
     }
 };
 
+/** LearningTask: partitions cover the data; changed attributes take effect. */
+class LearningTaskTestCase : public TestCase
+{
+  public:
+    LearningTaskTestCase()
+        : TestCase("learning task: partition covers the data, attribute changes reload")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        Ptr<LearningTask> task = CreateObject<LearningTask>();
+        task->SetAttribute("Model", StringValue("softmax"));
+        task->SetAttribute("EvalSubsetSize", UintegerValue(300));
+        task->Setup(3);
+        NS_TEST_ASSERT_MSG_EQ(task->GetDimension(), 7850u, "softmax D");
+        NS_TEST_ASSERT_MSG_EQ(task->GetNDevices(), 3u, "devices");
+        size_t total = 0;
+        for (uint32_t i = 0; i < 3; ++i)
+        {
+            size_t count = 0;
+            task->GetDeviceIndices(i, &count);
+            auto hist = task->GetLabelHistogram(i);
+            NS_TEST_ASSERT_MSG_EQ(std::accumulate(hist.begin(), hist.end(), uint64_t{0}), count,
+                                  "histogram of device " << i);
+            total += count;
+        }
+        NS_TEST_ASSERT_MSG_EQ(total, 60000u, "iid partition covers the training set");
+        double flops32 = task->GetStepFlops();
+        NS_TEST_ASSERT_MSG_GT(flops32, 0.0, "step FLOPs");
+        std::vector<float> w = task->GetInitialWeights();
+        double acc = -1;
+        double loss = -1;
+        task->Evaluate(w.data(), &acc, &loss);
+        NS_TEST_ASSERT_MSG_GT_OR_EQ(acc, 0.0, "accuracy");
+        NS_TEST_ASSERT_MSG_LT_OR_EQ(acc, 1.0, "accuracy");
+        NS_TEST_ASSERT_MSG_GT(loss, 0.0, "loss");
+        NS_TEST_ASSERT_MSG_EQ(task->GetWallClock().evaluations, 1u, "evaluation counted");
+
+        // A larger batch after loading: buffers and FLOPs follow, no overflow.
+        task->SetAttribute("BatchSize", UintegerValue(300));
+        task->Setup(3);
+        NS_TEST_ASSERT_MSG_EQ(task->GetBatchSize(), 300u, "batch");
+        NS_TEST_ASSERT_MSG_GT(task->GetStepFlops(), 5 * flops32, "FLOPs grow with the batch");
+        size_t count = 0;
+        const uint32_t* idx = task->GetDeviceIndices(0, &count);
+        std::copy(idx, idx + 300, task->GetBatchBuffer());
+        double l = task->ComputeGradient(w.data(), task->GetBatchBuffer(), 300);
+        NS_TEST_ASSERT_MSG_GT(l, 0.0, "gradient on 300 samples");
+
+        // Another model and a different device count.
+        task->SetAttribute("Model", StringValue("mlp"));
+        task->Setup(5);
+        NS_TEST_ASSERT_MSG_EQ(task->GetDimension(), 199210u, "mlp D");
+        NS_TEST_ASSERT_MSG_EQ(task->GetNDevices(), 5u, "devices");
+        NS_TEST_ASSERT_MSG_EQ(task->GetInitialWeights().size(), 199210u, "weights");
+
+        // Names come from the learning core; unknown ones are refused.
+        NS_TEST_ASSERT_MSG_EQ(task->SetAttributeFailSafe("Model", StringValue("resnet")), false,
+                              "unknown model accepted");
+        NS_TEST_ASSERT_MSG_EQ(task->SetAttributeFailSafe("Partition", StringValue("dirichlet")),
+                              true, "dirichlet refused");
+        NS_TEST_ASSERT_MSG_EQ(task->SetAttributeFailSafe("Partition", StringValue("random")), false,
+                              "unknown partition accepted");
+    }
+};
+
 class EdgeLearningProtocolTestSuite : public TestSuite
 {
   public:
@@ -422,6 +489,7 @@ class EdgeLearningProtocolTestSuite : public TestSuite
         AddTestCase(new ModelDownlinkTestCase, TestCase::QUICK);
         AddTestCase(new StragglerTestCase, TestCase::QUICK);
         AddTestCase(new AbandonTestCase, TestCase::QUICK);
+        AddTestCase(new LearningTaskTestCase, TestCase::QUICK);
     }
 };
 
