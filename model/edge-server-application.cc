@@ -489,7 +489,9 @@ EdgeServerApplication::ParseMessages(Ptr<Socket> socket)
             {
                 HandleClose(previous); // the device gave that one up
             }
-            if (m_downlink == DOWNLINK_MODEL && m_roundOpen)
+            // HELLO carries the round the device last began: a device that
+            // reconnected after beginning this round has its model already.
+            if (m_downlink == DOWNLINK_MODEL && m_roundOpen && header.GetRound() != m_round)
             {
                 SendModel(device);
             }

@@ -22,8 +22,9 @@ namespace ns3 {
  *
  * Kinds: UPLOAD (device -> server: the encoded gradient of `round`), HELLO
  * (device -> server, payload 0: names the device on a new connection, so that
- * a modelled downlink knows where to send), MODEL (server -> device: D
- * little-endian IEEE floats, the global weights of `round`).
+ * a modelled downlink knows where to send; `round` is the last round the
+ * device began, 0 before the first), MODEL (server -> device: D IEEE floats
+ * in the host's byte order, the global weights of `round`).
  *
  * Deserialize never fails; IsValid() says whether magic, version and kind were
  * recognised (a desynchronised stream is detected, not trusted).
