@@ -280,7 +280,13 @@ EdgeDeviceApplication::Connect()
                                 MakeCallback(&EdgeDeviceApplication::ConnectionClosed, this));
     m_socket->SetSendCallback(MakeCallback(&EdgeDeviceApplication::DataSent, this));
     m_socket->SetRecvCallback(MakeCallback(&EdgeDeviceApplication::HandleRead, this));
-    m_socket->Connect(InetSocketAddress(m_serverAddress, m_serverPort));
+    if (m_socket->Connect(InetSocketAddress(m_serverAddress, m_serverPort)) != 0)
+    {
+        // Refused at once (no route yet, e.g. before association): retry.
+        NS_LOG_INFO("device " << m_deviceId << " cannot connect now; retrying");
+        DropSocket();
+        ScheduleReconnect();
+    }
 }
 
 void
