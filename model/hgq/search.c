@@ -615,13 +615,17 @@ search_avx512_bf16(const float *ct, const uint32_t *ct2, double cmax,
         sq = _mm512_fmadd_pd(hi, hi, sq);
       }
       /* Summation error in double is far below the margin of eps_L. */
-      double xn = _mm512_reduce_add_pd(sq);
-      double e = eps * sqrt(xn) * cmax + 0x1p-100;
+      double xn = sqrt(_mm512_reduce_add_pd(sq));
+      double e = eps * xn * cmax + 0x1p-100;
       double thr = (double)_mm512_reduce_max_ps(amax[r]) - 2.0 * e;
       /* Widened a little so that rounding to float never narrows it. */
       thr -= fabs(thr) * 0x1p-20;
-      if (!isfinite(thr))
-        thr = -INFINITY; /* score every vector exactly */
+      /* Near the float range bf16 rounding or the products may overflow
+       * (and inf - inf is NaN, which a max ignores): score every vector
+       * exactly there, as for a non-finite threshold. */
+      if (!isfinite(thr) ||
+          !(xn <= 0x1p120 && cmax <= 0x1p120 && xn * cmax <= 0x1p120))
+        thr = -INFINITY;
       const __m512 thr_v = _mm512_set1_ps((float)thr);
       candidates = bf16_scan(scores + r * k_pad, vectors, thr_v,
                              (uint32_t)(r * vectors), cand, candidates);
