@@ -67,9 +67,11 @@ struct DeviceUploadInfo
  * with a uniform jitter of the same size. Every connection starts with a
  * HELLO message naming the device.
  *
- * Seeds: the sampler and quantizer seeds are drawn at StartApplication from
- * an ns-3 random stream (so RngRun and AssignStreams decide them); the
- * quantizer's "Seed" attribute is overwritten with that draw.
+ * Seeds: the sampler and quantizer seeds are drawn when the device first
+ * begins a round, from an ns-3 random stream (so RngRun and AssignStreams
+ * decide them); the quantizer's "Seed" attribute is overwritten with that
+ * draw. The sampler, the quantizer (Setup) and the upload buffer are built
+ * then too, once the server has set the LearningTask up.
  */
 class EdgeDeviceApplication : public Application
 {
