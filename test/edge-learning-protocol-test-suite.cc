@@ -23,6 +23,7 @@
 #include "ns3/test.h"
 #include "ns3/uinteger.h"
 
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <unistd.h>
@@ -418,6 +419,47 @@ class AbandonTestCase : public TestCase
     }
 };
 
+/**
+ * signsgd-mv makes the server take the majority vote: with lr 0.1 every weight
+ * moves by exactly 0 (a tie of the two devices) or 0.1, unlike a mean.
+ */
+class MajorityVoteTestCase : public TestCase
+{
+  public:
+    MajorityVoteTestCase()
+        : TestCase("signsgd-mv: the server steps by lr * sign(sum of signs)")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        Options o;
+        o.method = "signsgd-mv";
+        o.rounds = 1;
+        o.evalEvery = 1;
+        Outcome r = RunStar(o);
+        NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), 1u, "rounds");
+        NS_TEST_ASSERT_MSG_EQ(r.rounds[0].devicesDone, 2u, "both delivered");
+        size_t moved = 0;
+        size_t ties = 0;
+        for (size_t i = 0; i < r.finalWeights.size(); ++i)
+        {
+            double step = std::fabs(double(r.initialWeights[i]) - r.finalWeights[i]);
+            if (step < 1e-6)
+            {
+                ++ties;
+            }
+            else
+            {
+                NS_TEST_ASSERT_MSG_EQ_TOL(step, 0.1, 1e-5, "weight " << i);
+                ++moved;
+            }
+        }
+        NS_TEST_ASSERT_MSG_GT(moved, 1000u, "most weights move");
+        NS_TEST_ASSERT_MSG_GT(ties, 0u, "two devices disagree somewhere");
+    }
+};
+
 /** LearningTask: partitions cover the data; changed attributes take effect. */
 class LearningTaskTestCase : public TestCase
 {
@@ -495,6 +537,7 @@ class EdgeLearningProtocolTestSuite : public TestSuite
         AddTestCase(new ModelDownlinkTestCase, TestCase::QUICK);
         AddTestCase(new StragglerTestCase, TestCase::QUICK);
         AddTestCase(new AbandonTestCase, TestCase::QUICK);
+        AddTestCase(new MajorityVoteTestCase, TestCase::QUICK);
         AddTestCase(new LearningTaskTestCase, TestCase::QUICK);
     }
 };
