@@ -150,11 +150,16 @@ size_t hgq_plan_param_bytes(const hgq_plan *plan) {
   return 8u + 2u * (size_t)plan->count;
 }
 
+hgq_codebook_role hgq_level_role(uint32_t level) {
+  return level == 0   ? HGQ_CODEBOOK_ISOTROPIC
+         : level == 1 ? HGQ_CODEBOOK_HINGE
+                      : HGQ_CODEBOOK_HINGE_UPPER;
+}
+
 static const hgq_codebook *level_codebook(const hgq_codebook_set *set,
                                           uint32_t level, uint32_t l,
                                           uint32_t b) {
-  return hgq_codebook_set_find(
-      set, level == 0 ? HGQ_CODEBOOK_ISOTROPIC : HGQ_CODEBOOK_HINGE, l, b);
+  return hgq_codebook_set_find(set, hgq_level_role(level), l, b);
 }
 
 int hgq_plan_predicted_distortion(const hgq_codebook_set *set,

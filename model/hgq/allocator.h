@@ -5,7 +5,8 @@
  *
  * A plan lists (L, B) per level, level 1 first; the last entry repeats for
  * every further level until a level has a single block (M == 1). Level 1 uses
- * the isotropic table (L, B), every later level the hinge table.
+ * the isotropic table (L, B), level 2 the hinge table, later levels the
+ * upper-hinge table (hgq_level_role).
  */
 #ifndef HGQ_ALLOCATOR_H
 #define HGQ_ALLOCATOR_H
@@ -64,6 +65,10 @@ int hgq_plan_expand(const hgq_plan *plan, uint64_t dimension,
 
 /** Drops entries the expansion for D does not use and trailing repeats. */
 void hgq_plan_trim(hgq_plan *plan, uint64_t dimension, uint32_t top_block);
+
+/** The table role of level `level` (0-based): isotropic at level 1, hinge
+ * at level 2, upper hinge above. */
+hgq_codebook_role hgq_level_role(uint32_t level);
 
 /** Norm field bits: 32 (raw float) or B_rho + 1 (index and clip flag). */
 uint64_t hgq_norm_field_bits(uint32_t norm_bits);

@@ -7,8 +7,12 @@
  * codeword c and -c are the same line. Two roles:
  *  - HGQ_CODEBOOK_ISOTROPIC: trained on normalised Gaussian blocks, used at
  *    level 1 (and by hsq);
- *  - HGQ_CODEBOOK_HINGE: trained on hinge vectors produced by the levels
- *    below, used at every hinge level (HGQ.md, "Codebooks").
+ *  - HGQ_CODEBOOK_HINGE: trained on the hinge vectors that level 1 produces,
+ *    used at level 2;
+ *  - HGQ_CODEBOOK_HINGE_UPPER: trained on the hinge vectors that level 2
+ *    produces (more concentrated still), used at levels 3 and up.
+ *  Each hinge level is thus served by tables trained on the hinge vectors
+ *  the levels below it produce (HGQ.md, "Codebooks").
  *
  * File format, version 1, every field little-endian:
  *   offset size field
@@ -49,7 +53,8 @@ extern "C" {
 typedef enum hgq_codebook_role {
   HGQ_CODEBOOK_ISOTROPIC = 0,
   HGQ_CODEBOOK_HINGE = 1,
-  HGQ_CODEBOOK_ROLE_COUNT = 2
+  HGQ_CODEBOOK_HINGE_UPPER = 2,
+  HGQ_CODEBOOK_ROLE_COUNT = 3
 } hgq_codebook_role;
 
 typedef struct hgq_codebook {

@@ -129,8 +129,7 @@ static int resolve(hgq_quantizer *q, hgq_state *st,
   uint64_t offset = 0;
   for (uint32_t j = 0; j < st->level_count; ++j) {
     const hgq_codebook *cb = hgq_codebook_set_find(
-        set, j == 0 ? HGQ_CODEBOOK_ISOTROPIC : HGQ_CODEBOOK_HINGE,
-        st->levels[j].block_length, st->levels[j].bits);
+        set, hgq_level_role(j), st->levels[j].block_length, st->levels[j].bits);
     RETURN_IF(cb == NULL, HGQ_ERROR_CODEBOOK_UNAVAILABLE);
     FORWARD_IF_ERROR(keep_table(st, cb, &st->codebooks[j]));
     st->index_offset[j] = offset;

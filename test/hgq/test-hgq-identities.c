@@ -343,19 +343,21 @@ static void test_norm_quantizer(uint64_t *state) {
 }
 
 static void test_codebook_mismatch(uint64_t *state) {
-  /* A folder whose set holds the built-in 8x6 and hinge 4x4 tables only:
+  /* A folder whose set holds the built-in 8x6 and (upper) hinge 4x4 tables
+   * only:
    * same tables, other set, other id. */
   hgq_codebook_set *set = NULL;
   if (hgq_codebook_set_builtin(&set) != HGQ_OK)
     return;
-  hgq_codebook sub[2] = {
+  hgq_codebook sub[3] = {
       *hgq_codebook_set_find(set, HGQ_CODEBOOK_ISOTROPIC, 8, 6),
-      *hgq_codebook_set_find(set, HGQ_CODEBOOK_HINGE, 4, 4)};
+      *hgq_codebook_set_find(set, HGQ_CODEBOOK_HINGE, 4, 4),
+      *hgq_codebook_set_find(set, HGQ_CODEBOOK_HINGE_UPPER, 4, 4)};
   char dir[] = "/tmp/hgq-test-codebooks-XXXXXX";
   CHECK(mkdtemp(dir) != NULL, "mkdtemp");
   char path[256];
   snprintf(path, sizeof path, "%s/%s", dir, HGQ_CODEBOOK_FILE_NAME);
-  CHECK(hgq_codebook_set_save(path, sub, 2) == HGQ_OK, "save subset");
+  CHECK(hgq_codebook_set_save(path, sub, 3) == HGQ_OK, "save subset");
   uint32_t d = 5000;
   hgq_quantizer *builtin = make(d, "8x6,4x4", 0, NULL);
   hgq_quantizer *folder = make(d, "8x6,4x4", 0, dir);

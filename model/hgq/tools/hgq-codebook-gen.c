@@ -16,7 +16,11 @@
  *    isotropic tables 8x6 and 16x8 (alternating chunks of 4096 blocks, i.e.
  *    the hinge sources of plans at about 1 and 0.5 bit/coef); each hinge
  *    table (L, B) is Lloyd-trained on consecutive length-L blocks of that
- *    stream, normalised, and its distortion is measured on a held-out part.
+ *    stream, normalised, and its distortion is measured on a held-out part
+ *    (role 1, level 2); then, per L, that stream goes through the hinge
+ *    table (L, B_mid) (B_mid = 2, 4, 6 for L = 2, 4, 8) to give the level-3
+ *    source, on which every upper-hinge table (role 2, levels 3 and up) is
+ *    trained and measured the same way.
  *    A hinge block holds nearly equal magnitudes with arbitrary signs, far
  *    from isotropic: trained tables serve it far better (HGQ.md).
  */
@@ -40,11 +44,16 @@ static const range default_isotropic[] = {
     {2, 1, 8},   {4, 1, 10},  {8, 2, 10},  {12, 4, 10},
     {16, 3, 10}, {24, 6, 10}, {32, 6, 10},
 };
+/* The default set plus 32x11 and 32x12 (HGQ.md's 32x12,8x8 plan at 0.41
+ * bit/coef): about 8 minutes of one core, 1.6 MB; load it through
+ * hgq_config.codebook_dir. */
 static const range extended_isotropic[] = {
-    {2, 1, 8},   {4, 1, 10},  {8, 2, 12},  {12, 4, 12},
-    {16, 3, 12}, {24, 6, 12}, {32, 6, 12},
+    {2, 1, 8},   {4, 1, 10},  {8, 2, 10},  {12, 4, 10},
+    {16, 3, 10}, {24, 6, 10}, {32, 6, 12},
 };
 static const range hinge_ranges[] = {{2, 1, 6}, {4, 1, 8}, {8, 1, 8}};
+/* The level-2 table per hinge L whose output is the level-3 source. */
+static const uint32_t hinge_mid_bits[] = {2, 4, 6};
 
 #define HINGE_CHUNK_BLOCKS 4096u
 #define EVAL_SAMPLES       32768u
@@ -153,6 +162,27 @@ static int write_c_source(const char *path, const uint8_t *data, size_t size,
   }
   fprintf(f, "};\n");
   return fclose(f) == 0 ? HGQ_OK : HGQ_ERROR_IO;
+}
+
+/* Trains hinge table e (fields set, codewords allocated) on normalised
+ * length-L blocks of the scalars a[0..n); e->distortion is measured on the
+ * held-out scalars held[0..held_n). `work` holds the rows. */
+static int train_hinge(hgq_codebook *e, const float *a, size_t n,
+                       const float *held, size_t held_n, float *work,
+                       double *train) {
+  const uint32_t l = e->block_length, k = e->size;
+  size_t rows = samples_for(k, (uint32_t)(n / l)), kept;
+  memcpy(work, a, rows * l * sizeof(float));
+  normalise_rows(work, rows, l, &kept);
+  e->samples = (uint32_t)kept;
+  int status = hgq_lloyd_train(l, e->bits, work, kept, e->iterations, e->seed,
+                               e->codewords, train);
+  if (status != HGQ_OK)
+    return status;
+  memcpy(work, held, (held_n / l) * l * sizeof(float));
+  normalise_rows(work, held_n / l, l, &kept);
+  e->distortion = hgq_lloyd_distortion(e->codewords, k, l, work, kept);
+  return HGQ_OK;
 }
 
 int main(int argc, char **argv) {
@@ -266,6 +296,8 @@ int main(int argc, char **argv) {
                             train_scalars + eval_scalars, stream);
   if (status != HGQ_OK)
     return fail("hinge stream", status);
+  /* Round 1: every hinge table on level-2 hinge blocks. */
+  const uint32_t first_hinge = count;
   for (size_t r = 0; r < sizeof hinge_ranges / sizeof hinge_ranges[0]; ++r) {
     for (uint32_t b = hinge_ranges[r].bits_min; b <= hinge_ranges[r].bits_max;
          ++b) {
@@ -277,28 +309,69 @@ int main(int argc, char **argv) {
       e->role = HGQ_CODEBOOK_HINGE;
       e->seed = hgq_lloyd_table_seed(seed, HGQ_CODEBOOK_HINGE, l, b);
       e->iterations = iterations;
-      size_t want = samples_for(k, (uint32_t)(train_scalars / l));
       e->codewords = malloc((size_t)k * l * sizeof(float));
       if (e->codewords == NULL)
         return fail("allocation", HGQ_ERROR_ALLOCATION);
-      memcpy(samples, stream, want * l * sizeof(float));
-      size_t kept;
-      normalise_rows(samples, want, l, &kept);
-      e->samples = (uint32_t)kept;
       double train = 0.0;
-      status = hgq_lloyd_train(l, b, samples, kept, iterations, e->seed,
-                               e->codewords, &train);
+      status = train_hinge(e, stream, train_scalars, stream + train_scalars,
+                           eval_scalars, samples, &train);
       if (status != HGQ_OK)
         return fail("hinge training", status);
-      size_t eval_rows = eval_scalars / l;
-      memcpy(samples, stream + train_scalars, eval_rows * l * sizeof(float));
-      normalise_rows(samples, eval_rows, l, &kept);
-      e->distortion = hgq_lloyd_distortion(e->codewords, k, l, samples, kept);
       if (!quiet)
         fprintf(stderr, "hinge     %2ux%-2u train %.4f test %.4f\n", l, b,
                 train, e->distortion);
     }
   }
+  /* Round 2: level 3 and up see the hinge of hinge blocks, more
+   * concentrated still. For each L, the level-2 stream goes through the
+   * round-1 table (L, B_mid); every (L, B) then gets an upper-hinge table
+   * trained on those level-3 blocks only. */
+  const uint32_t round1_end = count;
+  float *stream3 = malloc((train_scalars + eval_scalars) * sizeof(float));
+  uint32_t *indices = malloc((train_scalars + eval_scalars) * sizeof(uint32_t));
+  if (stream3 == NULL || indices == NULL)
+    return fail("allocation", HGQ_ERROR_ALLOCATION);
+  for (size_t r = 0; r < sizeof hinge_ranges / sizeof hinge_ranges[0]; ++r) {
+    const uint32_t l = hinge_ranges[r].block_length;
+    const hgq_codebook *mid = NULL;
+    for (uint32_t i = first_hinge; i < round1_end; ++i)
+      if (entries[i].block_length == l && entries[i].bits == hinge_mid_bits[r])
+        mid = &entries[i];
+    if (mid == NULL)
+      return fail("round-1 hinge table missing", HGQ_ERROR_GENERIC);
+    /* Level-3 input: the projections of the level-2 blocks (train and
+     * eval parts kept apart). */
+    const size_t train3 = train_scalars / l, eval3 = eval_scalars / l;
+    hgq_codeword_search_reference(mid->codewords, mid->size, l, stream, train3,
+                                  indices, stream3);
+    hgq_codeword_search_reference(mid->codewords, mid->size, l,
+                                  stream + train_scalars, eval3, indices,
+                                  stream3 + train3);
+    for (uint32_t b = hinge_ranges[r].bits_min; b <= hinge_ranges[r].bits_max;
+         ++b) {
+      hgq_codebook *e = &entries[count++];
+      uint32_t k = 1u << b;
+      e->block_length = l;
+      e->bits = b;
+      e->size = k;
+      e->role = HGQ_CODEBOOK_HINGE_UPPER;
+      e->seed = hgq_lloyd_table_seed(seed, HGQ_CODEBOOK_HINGE_UPPER, l, b);
+      e->iterations = iterations;
+      e->codewords = malloc((size_t)k * l * sizeof(float));
+      if (e->codewords == NULL)
+        return fail("allocation", HGQ_ERROR_ALLOCATION);
+      double train = 0.0;
+      status = train_hinge(e, stream3, train3, stream3 + train3, eval3, samples,
+                           &train);
+      if (status != HGQ_OK)
+        return fail("upper hinge training", status);
+      if (!quiet)
+        fprintf(stderr, "upper     %2ux%-2u train %.4f test %.4f\n", l, b,
+                train, e->distortion);
+    }
+  }
+  free(stream3);
+  free(indices);
   free(stream);
   free(samples);
 
