@@ -162,9 +162,9 @@ static void test_builtin(void) {
     return;
   printf("built-in set: %u tables, id 0x%08x\n", set->count, set->id);
   /* The tables the defaults and the HGQ.md plans need. */
-  static const uint32_t need[][3] = {{0, 8, 8}, {0, 16, 7}, {0, 24, 10},
-                                     {0, 8, 6}, {1, 4, 4},  {1, 4, 6},
-                                     {1, 8, 8}, {0, 2, 2},  {0, 4, 4}};
+  static const uint32_t need[][3] = {
+      {0, 8, 8}, {0, 16, 7}, {0, 24, 10}, {0, 8, 6}, {1, 4, 4}, {1, 4, 6},
+      {1, 8, 8}, {0, 2, 2},  {0, 4, 4},   {2, 4, 4}, {2, 2, 1}, {0, 12, 10}};
   for (size_t i = 0; i < sizeof need / sizeof need[0]; ++i)
     CHECK(hgq_codebook_set_find(set, (hgq_codebook_role)need[i][0], need[i][1],
                                 need[i][2]) != NULL,
