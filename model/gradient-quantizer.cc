@@ -335,16 +335,31 @@ GradientQuantizer::CheckConfig(uint32_t dimension) const
 void
 GradientQuantizer::Setup(uint32_t dimension)
 {
+    std::string message;
+    if (!TrySetup(dimension, &message))
+    {
+        NS_FATAL_ERROR(message);
+    }
+}
+
+bool
+GradientQuantizer::TrySetup(uint32_t dimension, std::string* error)
+{
     NS_LOG_FUNCTION(this << dimension);
     Destroy();
     std::string message;
     m_quantizer = TryCreate(GetConfig(dimension), GetMethodName(), &message);
     if (m_quantizer == nullptr)
     {
-        NS_FATAL_ERROR(message);
+        if (error != nullptr)
+        {
+            *error = message;
+        }
+        return false;
     }
     m_dimension = dimension;
     NS_LOG_INFO("quantizer ready: " << Describe());
+    return true;
 }
 
 bool

@@ -54,6 +54,11 @@ class GradientQuantizer : public Object
      */
     void Setup(uint32_t dimension);
     /**
+     * Setup without ending the program: returns false and sets *error (may be
+     * nullptr) to the message Setup would abort with.
+     */
+    bool TrySetup(uint32_t dimension, std::string* error);
+    /**
      * What Setup would say: "" if the config for `dimension` is valid and a
      * quantizer can be built, else the message naming the attribute to fix and
      * the hgq_strerror text. Builds and frees a trial quantizer.

@@ -209,6 +209,10 @@ class IdealDownlinkTestCase : public TestCase
         NS_TEST_ASSERT_MSG_EQ(r.uploadEnds, 6u, "UploadEnd");
         NS_TEST_ASSERT_MSG_EQ(r.roundEnds, 3u, "RoundEnd");
         NS_TEST_ASSERT_MSG_EQ(r.accuracies, 2u, "Accuracy: rounds 2 and 3 (EvalEvery 2, last)");
+        if (r.rounds.size() != 3 || r.uploads.size() != 6)
+        {
+            return; // ns-3 test macros continue after a failure; nothing to index
+        }
 
         double previousEnd = 0.5;
         for (const auto& round : r.rounds)
@@ -227,15 +231,18 @@ class IdealDownlinkTestCase : public TestCase
                     bytes += u.wireBytes;
                     NS_TEST_ASSERT_MSG_EQ(u.completed, true, "upload completed");
                     NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), true, "end time set");
-                    NS_TEST_ASSERT_MSG_GT(*u.tEndS, u.tStartS, "upload takes time");
+                    NS_TEST_ASSERT_MSG_GT(u.tEndS.value_or(-1), u.tStartS, "upload takes time");
                     NS_TEST_ASSERT_MSG_GT_OR_EQ(u.tStartS, round.tStartS, "starts in its round");
-                    NS_TEST_ASSERT_MSG_LT_OR_EQ(*u.tEndS, round.tEndS, "ends in its round");
+                    NS_TEST_ASSERT_MSG_LT_OR_EQ(u.tEndS.value_or(1e9), round.tEndS,
+                                                "ends in its round");
                     // wire = 20-byte upload header + the encoded bytes, whose
                     // count is ceil(bits / 8).
                     NS_TEST_ASSERT_MSG_EQ(u.wireBytes, 20 + (u.payloadBits + 7) / 8, "wire bytes");
                     NS_TEST_ASSERT_MSG_EQ(u.cosSimilarity.has_value(), true, "cos recorded");
-                    NS_TEST_ASSERT_MSG_GT(*u.cosSimilarity, 0.3, "qsgd keeps the direction");
-                    NS_TEST_ASSERT_MSG_LT_OR_EQ(*u.cosSimilarity, 1.0 + 1e-9, "cos <= 1");
+                    NS_TEST_ASSERT_MSG_GT(u.cosSimilarity.value_or(-1), 0.3,
+                                          "qsgd keeps the direction");
+                    NS_TEST_ASSERT_MSG_LT_OR_EQ(u.cosSimilarity.value_or(9), 1.0 + 1e-9,
+                                                "cos <= 1");
                 }
             }
             NS_TEST_ASSERT_MSG_EQ(round.uplinkBits, bits, "uplink bits = sum of payload bits");
@@ -251,14 +258,19 @@ class IdealDownlinkTestCase : public TestCase
         NS_TEST_ASSERT_MSG_EQ(moved, true, "SGD moved the model");
         // Three SGD steps on real gradients must improve the model on the
         // (fixed) evaluation subset.
-        NS_TEST_ASSERT_MSG_LT(*r.rounds.back().loss, r.initialLoss, "training lowered the loss");
-        NS_TEST_ASSERT_MSG_GT(*r.rounds.back().accuracy, r.initialAccuracy,
+        NS_TEST_ASSERT_MSG_LT(r.rounds.back().loss.value_or(1e9), r.initialLoss,
+                              "training lowered the loss");
+        NS_TEST_ASSERT_MSG_GT(r.rounds.back().accuracy.value_or(-1), r.initialAccuracy,
                               "training raised the accuracy");
 
         // The database holds the same run.
         NS_TEST_ASSERT_MSG_GT_OR_EQ(r.runId, 0, "run id");
         auto run = o.db->ReadRun(r.runId);
         NS_TEST_ASSERT_MSG_EQ(run.has_value(), true, "runs row");
+        if (!run)
+        {
+            return;
+        }
         NS_TEST_ASSERT_MSG_EQ(run->status, "complete", "status");
         NS_TEST_ASSERT_MSG_EQ(run->record.quantizer, "qsgd", "quantizer filled in");
         NS_TEST_ASSERT_MSG_EQ(run->record.model, "softmax", "model filled in");
@@ -289,10 +301,11 @@ class IdealDownlinkTestCase : public TestCase
         Options again;
         Outcome r2 = RunStar(again);
         NS_TEST_ASSERT_MSG_EQ(r2.uploads.size(), r.uploads.size(), "same rows");
-        for (size_t i = 0; i < r.uploads.size(); ++i)
+        for (size_t i = 0; i < std::min(r.uploads.size(), r2.uploads.size()); ++i)
         {
             NS_TEST_ASSERT_MSG_EQ(r2.uploads[i].payloadBits, r.uploads[i].payloadBits, "bits");
-            NS_TEST_ASSERT_MSG_EQ(*r2.uploads[i].tEndS, *r.uploads[i].tEndS, "times");
+            NS_TEST_ASSERT_MSG_EQ(r2.uploads[i].tEndS.value_or(-1), r.uploads[i].tEndS.value_or(-1),
+                                  "times");
         }
         const bool same = r2.finalWeights == r.finalWeights;
         NS_TEST_ASSERT_MSG_EQ(same, true, "same final model");
@@ -319,6 +332,11 @@ class ModelDownlinkTestCase : public TestCase
         Outcome b = RunStar(model);
         NS_TEST_ASSERT_MSG_EQ(b.finished, true, "finished");
         NS_TEST_ASSERT_MSG_EQ(b.rounds.size(), 2u, "rounds");
+        NS_TEST_ASSERT_MSG_EQ(a.rounds.size(), 2u, "rounds");
+        if (a.rounds.size() != 2 || b.rounds.size() != 2)
+        {
+            return;
+        }
         for (size_t i = 0; i < b.rounds.size(); ++i)
         {
             NS_TEST_ASSERT_MSG_EQ(b.rounds[i].devicesDone, 2u, "all delivered");
@@ -365,6 +383,10 @@ class StragglerTestCase : public TestCase
             NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), fast, "end only if delivered");
         }
         NS_TEST_ASSERT_MSG_EQ(r.uploadEnds, 3u, "UploadEnd only for delivered uploads");
+        if (r.uploads.empty() || r.rounds.empty())
+        {
+            return;
+        }
         uint64_t fpBits = r.uploads[0].payloadBits;
         NS_TEST_ASSERT_MSG_EQ(r.rounds[0].uplinkBits, fpBits, "stragglers' bits not counted");
     }
