@@ -36,7 +36,8 @@ def build(bld):
         'model/hgq/search.c',
         # (core contract headers: model/hgq/hgq-internal.h model/hgq/search.h)
         # (hgq's internal headers, not compiled on their own:
-        #  model/hgq/allocator.h model/hgq/codebook.h model/hgq/hgq-method.h
+        #  model/hgq/allocator.h model/hgq/baselines.h model/hgq/codebook.h
+        #  model/hgq/hgq-method.h
         #  model/hgq/lloyd.h; the codebook generator
         #  model/hgq/tools/hgq-codebook-gen.c builds with CMake only)
         # learning core (C11)

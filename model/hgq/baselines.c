@@ -5,7 +5,8 @@
  * encoder's g_hat equals the decoder's output bit for bit.
  *
  *  fp32        D raw IEEE floats: 32 D bits.
- *  signsgd     scale = mean |g| (float), then D sign bits: 32 + D bits;
+ *  signsgd     scale = mean |g| (float; the sum in double, in the fixed
+ *              32-lane order of baselines.h), then D sign bits: 32 + D bits;
  *              g_hat = scale * sign(g), sign(0) = +1 (Bernstein et al.,
  *              "signSGD: Compressed Optimisation for Non-Convex Problems",
  *              ICML 2018, with the l1 scale of Karimireddy et al. 2019).
@@ -32,6 +33,7 @@
  * right sign, levels <= s, base-3 groups < 3^r; anything else is
  * HGQ_ERROR_CORRUPT_PAYLOAD.
  */
+#include "baselines.h"
 #include "hgq-internal.h"
 
 #include <math.h>
@@ -67,7 +69,254 @@ static int create_no_params(hgq_quantizer *q) {
   return HGQ_OK;
 }
 
-/* D sign bits (1 = negative), 32 per writer call. */
+/* ----------------------------------------------------- sign kernels */
+
+/* The sign encoders are one streaming pass: sign bits and the L1 partial
+ * sums come from the same loads, and the bits go straight into the output
+ * bytes (hgq_bit_writer_reserve). The lane order of the sum is fixed
+ * (baselines.h), so the SIMD kernels give the portable kernel's bits. */
+
+/* -DHGQ_SEARCH_NO_SIMD (search.c's switch) builds only the portable path. */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && \
+    !defined(HGQ_SEARCH_NO_SIMD)
+#define HGQ_BASELINES_X86 1
+#include <immintrin.h>
+#else
+#define HGQ_BASELINES_X86 0
+#endif
+
+#define LANES HGQ_SIGN_L1_LANES
+
+/* lanes[j] += |x_i| for i = j, j + 32, ...: the reference order. */
+static void l1_lanes_portable(const float *x, size_t d, double *lanes) {
+  size_t i = 0;
+  for (; i + LANES <= d; i += LANES)
+    for (unsigned j = 0; j < LANES; j++)
+      lanes[j] += fabs((double)x[i + j]);
+  for (unsigned j = 0; i + j < d; j++)
+    lanes[j] += fabs((double)x[i + j]);
+}
+
+static double l1_combine(double *lanes) {
+  for (unsigned h = LANES / 2; h > 0; h /= 2)
+    for (unsigned j = 0; j < h; j++)
+      lanes[j] += lanes[j + h];
+  return lanes[0];
+}
+
+/* Signs of x[0..d) as floor(d/8) bytes and a tail; lanes as above. */
+static void pack_portable(const float *x, size_t d, uint8_t *bytes,
+                          uint32_t *tail, double *lanes) {
+  size_t nb = d / 8;
+  for (size_t b = 0; b < nb; b++) {
+    unsigned v = 0;
+    for (unsigned j = 0; j < 8; j++)
+      v |= (unsigned)(x[8 * b + j] < 0.0f) << j;
+    bytes[b] = (uint8_t)v;
+  }
+  uint32_t t = 0;
+  for (unsigned j = 0; 8 * nb + j < d; j++)
+    t |= (uint32_t)(x[8 * nb + j] < 0.0f) << j;
+  *tail = t;
+  if (lanes)
+    l1_lanes_portable(x, d, lanes);
+}
+
+static void expand_portable(const uint8_t *bytes, size_t d, float magnitude,
+                            float *out) {
+  uint32_t m;
+  memcpy(&m, &magnitude, sizeof m);
+  for (size_t i = 0; i < d; i++) {
+    uint32_t v = m | ((uint32_t)((bytes[i / 8] >> (i % 8)) & 1u) << 31);
+    memcpy(&out[i], &v, sizeof v);
+  }
+}
+
+#if HGQ_BASELINES_X86
+#define AVX512_TARGET __attribute__((target("avx512f")))
+#define AVX2_TARGET   __attribute__((target("avx2")))
+
+/* |v| widened to double, low and high 8 floats. */
+AVX512_TARGET static inline __m512d abs_lo_pd(__m512 v) {
+  return _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_abs_ps(v)));
+}
+AVX512_TARGET static inline __m512d abs_hi_pd(__m512 v) {
+  __m512d a = _mm512_castps_pd(_mm512_abs_ps(v));
+  return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(a, 1)));
+}
+
+/* 64 coefficients per step: one 64-bit sign word, and lanes 0-31 in four
+ * accumulators (x[i .. i+15] -> lanes 0-15, x[i+16 .. i+31] -> 16-31,
+ * then again), so each lane still adds in increasing i. */
+AVX512_TARGET static void pack_avx512(const float *x, size_t d, uint8_t *bytes,
+                                      uint32_t *tail, double *lanes) {
+  const __m512 zero = _mm512_setzero_ps();
+  __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+  size_t i = 0;
+  for (; i + 64 <= d; i += 64) {
+    __m512 v0 = _mm512_loadu_ps(x + i);
+    __m512 v1 = _mm512_loadu_ps(x + i + 16);
+    __m512 v2 = _mm512_loadu_ps(x + i + 32);
+    __m512 v3 = _mm512_loadu_ps(x + i + 48);
+    /* _CMP_LT_OQ is x < 0.0f: -0.0 gives 0, as in the portable loop. */
+    uint64_t word = (uint64_t)_mm512_cmp_ps_mask(v0, zero, _CMP_LT_OQ) |
+                    (uint64_t)_mm512_cmp_ps_mask(v1, zero, _CMP_LT_OQ) << 16 |
+                    (uint64_t)_mm512_cmp_ps_mask(v2, zero, _CMP_LT_OQ) << 32 |
+                    (uint64_t)_mm512_cmp_ps_mask(v3, zero, _CMP_LT_OQ) << 48;
+    memcpy(bytes + i / 8, &word, sizeof word); /* x86: little-endian */
+    if (lanes) {
+      s0 = _mm512_add_pd(s0, abs_lo_pd(v0));
+      s1 = _mm512_add_pd(s1, abs_hi_pd(v0));
+      s2 = _mm512_add_pd(s2, abs_lo_pd(v1));
+      s3 = _mm512_add_pd(s3, abs_hi_pd(v1));
+      s0 = _mm512_add_pd(s0, abs_lo_pd(v2));
+      s1 = _mm512_add_pd(s1, abs_hi_pd(v2));
+      s2 = _mm512_add_pd(s2, abs_lo_pd(v3));
+      s3 = _mm512_add_pd(s3, abs_hi_pd(v3));
+    }
+  }
+  if (lanes) {
+    _mm512_storeu_pd(lanes, s0);
+    _mm512_storeu_pd(lanes + 8, s1);
+    _mm512_storeu_pd(lanes + 16, s2);
+    _mm512_storeu_pd(lanes + 24, s3);
+  }
+  /* i is a multiple of 32, so the rest continues lane i mod 32 = 0. */
+  pack_portable(x + i, d - i, bytes + i / 8, tail, lanes);
+}
+
+AVX512_TARGET static void expand_avx512(const uint8_t *bytes, size_t d,
+                                        float magnitude, float *out) {
+  const __m512 pos = _mm512_set1_ps(magnitude);
+  const __m512 neg = _mm512_castsi512_ps(_mm512_or_epi32(
+      _mm512_castps_si512(pos), _mm512_set1_epi32((int)0x80000000u)));
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    uint16_t m;
+    memcpy(&m, bytes + i / 8, sizeof m);
+    _mm512_storeu_ps(out + i, _mm512_mask_blend_ps((__mmask16)m, pos, neg));
+  }
+  expand_portable(bytes + i / 8, d - i, magnitude, out + i);
+}
+
+/* |v| widened to double, low and high 4 floats. */
+AVX2_TARGET static inline __m256d abs_lo_pd256(__m256 v, __m256 absmask) {
+  return _mm256_cvtps_pd(_mm256_castps256_ps128(_mm256_and_ps(v, absmask)));
+}
+AVX2_TARGET static inline __m256d abs_hi_pd256(__m256 v, __m256 absmask) {
+  return _mm256_cvtps_pd(_mm256_extractf128_ps(_mm256_and_ps(v, absmask), 1));
+}
+
+/* 32 coefficients per step: a 32-bit sign word and the 32 lanes in eight
+ * accumulators of four. */
+AVX2_TARGET static void pack_avx2(const float *x, size_t d, uint8_t *bytes,
+                                  uint32_t *tail, double *lanes) {
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256d s[8];
+  for (unsigned k = 0; k < 8; k++)
+    s[k] = _mm256_setzero_pd();
+  size_t i = 0;
+  for (; i + 32 <= d; i += 32) {
+    __m256 v[4];
+    uint32_t word = 0;
+    for (unsigned k = 0; k < 4; k++) {
+      v[k] = _mm256_loadu_ps(x + i + 8 * k);
+      /* A compare, not the raw sign bit: -0.0 must give 0. */
+      word |=
+          (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(v[k], zero, _CMP_LT_OQ))
+          << (8 * k);
+    }
+    memcpy(bytes + i / 8, &word, sizeof word);
+    if (lanes) {
+      for (unsigned k = 0; k < 4; k++) {
+        s[2 * k] = _mm256_add_pd(s[2 * k], abs_lo_pd256(v[k], absmask));
+        s[2 * k + 1] = _mm256_add_pd(s[2 * k + 1], abs_hi_pd256(v[k], absmask));
+      }
+    }
+  }
+  if (lanes)
+    for (unsigned k = 0; k < 8; k++)
+      _mm256_storeu_pd(lanes + 4 * k, s[k]);
+  pack_portable(x + i, d - i, bytes + i / 8, tail, lanes);
+}
+
+AVX2_TARGET static void expand_avx2(const uint8_t *bytes, size_t d,
+                                    float magnitude, float *out) {
+  const __m256i pos = _mm256_castps_si256(_mm256_set1_ps(magnitude));
+  const __m256i sign = _mm256_set1_epi32((int)0x80000000u);
+  /* Bit j of the byte moves to bit 31 of lane j. */
+  const __m256i shifts = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
+  size_t i = 0;
+  for (; i + 8 <= d; i += 8) {
+    __m256i b = _mm256_set1_epi32(bytes[i / 8]);
+    __m256i bit = _mm256_and_si256(_mm256_sllv_epi32(b, shifts), sign);
+    _mm256_storeu_si256((__m256i *)(out + i), _mm256_or_si256(pos, bit));
+  }
+  expand_portable(bytes + i / 8, d - i, magnitude, out + i);
+}
+#endif /* HGQ_BASELINES_X86 */
+
+/* AUTO -> the widest supported; the support test is the search's. */
+static hgq_search_isa sign_isa(hgq_search_isa isa) {
+  if (isa == HGQ_SEARCH_ISA_AUTO) {
+    if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX512))
+      return HGQ_SEARCH_ISA_AVX512;
+    if (hgq_codeword_search_isa_supported(HGQ_SEARCH_ISA_AVX2))
+      return HGQ_SEARCH_ISA_AVX2;
+    return HGQ_SEARCH_ISA_PORTABLE;
+  }
+  if (!hgq_codeword_search_isa_supported(isa))
+    return HGQ_SEARCH_ISA_AUTO; /* unsupported */
+  return isa == HGQ_SEARCH_ISA_AVX512_BF16 ? HGQ_SEARCH_ISA_AVX512 : isa;
+}
+
+int hgq_sign_pack(hgq_search_isa isa, const float *x, size_t d, uint8_t *bytes,
+                  uint32_t *tail, double *l1) {
+  double lanes[LANES] = {0};
+  double *lp = l1 ? lanes : NULL;
+  switch (sign_isa(isa)) {
+  case HGQ_SEARCH_ISA_PORTABLE:
+    pack_portable(x, d, bytes, tail, lp);
+    break;
+#if HGQ_BASELINES_X86
+  case HGQ_SEARCH_ISA_AVX512:
+    pack_avx512(x, d, bytes, tail, lp);
+    break;
+  case HGQ_SEARCH_ISA_AVX2:
+    pack_avx2(x, d, bytes, tail, lp);
+    break;
+#endif
+  default:
+    return -1;
+  }
+  if (l1)
+    *l1 = l1_combine(lanes);
+  return 0;
+}
+
+int hgq_sign_expand(hgq_search_isa isa, const uint8_t *bytes, size_t d,
+                    float magnitude, float *out) {
+  switch (sign_isa(isa)) {
+  case HGQ_SEARCH_ISA_PORTABLE:
+    expand_portable(bytes, d, magnitude, out);
+    return 0;
+#if HGQ_BASELINES_X86
+  case HGQ_SEARCH_ISA_AVX512:
+    expand_avx512(bytes, d, magnitude, out);
+    return 0;
+  case HGQ_SEARCH_ISA_AVX2:
+    expand_avx2(bytes, d, magnitude, out);
+    return 0;
+#endif
+  default:
+    return -1;
+  }
+}
+
+/* The writer path when the payload cannot be reserved in one piece (the
+ * writer is not byte-aligned, or it overflows, which it then records): D
+ * sign bits (1 = negative), 32 per writer call. */
 static void put_signs(hgq_bit_writer *w, const float *x, size_t d) {
   size_t i = 0;
   for (; i + 32 <= d; i += 32) {
@@ -90,6 +339,16 @@ static void signs_to_values(const float *x, size_t d, float magnitude,
                             float *out) {
   for (size_t i = 0; i < d; i++)
     out[i] = x[i] < 0.0f ? -magnitude : magnitude;
+}
+
+/* g_hat of an encode from the packed bits (D/8 bytes, not 4 D, to read):
+ * the whole bytes, then the d mod 8 tail bits. */
+static void expand_encoded(const uint8_t *bytes, uint32_t tail, size_t d,
+                           float magnitude, float *out) {
+  size_t whole = d / 8 * 8;
+  (void)hgq_sign_expand(HGQ_SEARCH_ISA_AUTO, bytes, whole, magnitude, out + 0);
+  uint8_t t = (uint8_t)tail;
+  expand_portable(&t, d - whole, magnitude, out + whole);
 }
 
 /* magnitude >= +0, so -magnitude is magnitude with the IEEE sign bit set:
@@ -117,8 +376,23 @@ static uint64_t fp32_max_payload_bits(const hgq_quantizer *q) {
 static int fp32_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
                        float *g_hat) {
   const size_t d = q->cfg.dimension;
-  for (size_t i = 0; i < d; i++)
-    put_float(w, g[i]);
+  uint8_t *p = hgq_bit_writer_reserve(w, 4 * d);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  /* The wire's little-endian floats are the host's bytes: one copy. */
+  if (p)
+    memcpy(p, g, 4 * d);
+#else
+  if (p)
+    for (size_t i = 0; i < d; i++) {
+      uint32_t u;
+      memcpy(&u, &g[i], sizeof u);
+      for (unsigned k = 0; k < 4; k++)
+        p[4 * i + k] = (uint8_t)(u >> (8 * k));
+    }
+#endif
+  if (!p)
+    for (size_t i = 0; i < d; i++)
+      put_float(w, g[i]);
   if (g_hat)
     memcpy(g_hat, g, d * sizeof(float));
   return HGQ_OK;
@@ -159,10 +433,27 @@ static uint64_t scaled_sign_max_payload_bits(const hgq_quantizer *q) {
 static int scaled_sign_encode(hgq_quantizer *q, const float *g,
                               hgq_bit_writer *w, float *g_hat) {
   const size_t d = q->cfg.dimension;
-  double l1 = 0.0;
-  for (size_t i = 0; i < d; i++)
-    l1 += fabs((double)g[i]);
-  float scale = (float)(l1 / (double)d);
+  /* One pass: the scale's 4 bytes and the whole sign bytes are reserved
+   * up front (a fresh writer is byte-aligned), the signs and the L1 sum
+   * come from the same loads, and the scale is stored after. */
+  uint8_t *p = hgq_bit_writer_reserve(w, 4 + d / 8);
+  if (p) {
+    uint32_t tail = 0;
+    double l1 = 0.0;
+    (void)hgq_sign_pack(HGQ_SEARCH_ISA_AUTO, g, d, p + 4, &tail, &l1);
+    float scale = (float)(l1 / (double)d);
+    uint32_t u;
+    memcpy(&u, &scale, sizeof u);
+    for (unsigned k = 0; k < 4; k++)
+      p[k] = (uint8_t)(u >> (8 * k));
+    hgq_bit_writer_put(w, tail, (unsigned)(d % 8));
+    if (g_hat)
+      expand_encoded(p + 4, tail, d, scale, g_hat);
+    return HGQ_OK;
+  }
+  double lanes[LANES] = {0};
+  l1_lanes_portable(g, d, lanes);
+  float scale = (float)(l1_combine(lanes) / (double)d);
   put_float(w, scale);
   put_signs(w, g, d);
   if (g_hat)
@@ -222,6 +513,15 @@ static uint64_t sign_mv_max_payload_bits(const hgq_quantizer *q) {
 static int sign_mv_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
                           float *g_hat) {
   const size_t d = q->cfg.dimension;
+  uint8_t *p = hgq_bit_writer_reserve(w, d / 8);
+  if (p) {
+    uint32_t tail = 0;
+    (void)hgq_sign_pack(HGQ_SEARCH_ISA_AUTO, g, d, p, &tail, NULL);
+    hgq_bit_writer_put(w, tail, (unsigned)(d % 8));
+    if (g_hat)
+      expand_encoded(p, tail, d, 1.0f, g_hat);
+    return HGQ_OK;
+  }
   put_signs(w, g, d);
   if (g_hat)
     signs_to_values(g, d, 1.0f, g_hat);
@@ -311,10 +611,16 @@ static int qsgd_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
   const size_t d = q->cfg.dimension;
   const uint32_t s = q->cfg.qsgd_levels;
   const unsigned width = 1 + qsgd_level_bits(s);
-  double sum2 = 0.0;
-  for (size_t i = 0; i < d; i++)
-    sum2 += (double)g[i] * (double)g[i];
-  float norm = (float)sqrt(sum2);
+  /* sum g_i^2 in the lanes of the sign methods' L1 (independent chains
+   * the compiler can vectorize, one fixed order). */
+  double lanes[LANES] = {0};
+  size_t i0 = 0;
+  for (; i0 + LANES <= d; i0 += LANES)
+    for (unsigned j = 0; j < LANES; j++)
+      lanes[j] += (double)g[i0 + j] * (double)g[i0 + j];
+  for (unsigned j = 0; i0 + j < d; j++)
+    lanes[j] += (double)g[i0 + j] * (double)g[i0 + j];
+  float norm = (float)sqrt(l1_combine(lanes));
   put_float(w, norm);
   /* norm >= max |g_i| > 0 for a non-zero g (a double rounded to the nearest
    * float never falls below a float it exceeds). */
@@ -397,12 +703,22 @@ static uint64_t terngrad_max_payload_bits(const hgq_quantizer *q) {
 static int terngrad_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
                            float *g_hat) {
   const size_t d = q->cfg.dimension;
-  float scale = 0.0f;
-  for (size_t i = 0; i < d; i++) {
-    float a = fabsf(g[i]);
-    if (a > scale)
-      scale = a;
+  /* max |g_i| in 16 independent lanes: the maximum is exact, so any
+   * order gives the same float. */
+  float lanes[16] = {0};
+  size_t i0 = 0;
+  for (; i0 + 16 <= d; i0 += 16)
+    for (unsigned j = 0; j < 16; j++) {
+      float a = fabsf(g[i0 + j]);
+      lanes[j] = a > lanes[j] ? a : lanes[j];
+    }
+  for (unsigned j = 0; i0 + j < d; j++) {
+    float a = fabsf(g[i0 + j]);
+    lanes[j] = a > lanes[j] ? a : lanes[j];
   }
+  float scale = 0.0f;
+  for (unsigned j = 0; j < 16; j++)
+    scale = lanes[j] > scale ? lanes[j] : scale;
   put_float(w, scale); /* > 0: g is non-zero */
   const double inv = 1.0 / (double)scale;
   uniform_stream u = {&q->rng, 0, 0};

@@ -78,6 +78,16 @@ int hgq_bit_writer_finish(hgq_bit_writer *w) {
   return w->overflow ? HGQ_ERROR_DST_TOO_SMALL : HGQ_OK;
 }
 
+uint8_t *hgq_bit_writer_reserve(hgq_bit_writer *w, size_t nbytes) {
+  if (!w->data || w->overflow || w->acc_bits != 0)
+    return NULL;
+  uint64_t at = flushed_bytes(w);
+  if (at > w->capacity || nbytes > w->capacity - at)
+    return NULL;
+  w->bit_pos += 8 * (uint64_t)nbytes;
+  return w->data + at;
+}
+
 uint64_t hgq_bit_writer_bits(const hgq_bit_writer *w) {
   return w->bit_pos;
 }

@@ -64,6 +64,12 @@ void hgq_bit_writer_put(hgq_bit_writer *w, uint32_t value, unsigned nbits);
  * HGQ_ERROR_DST_TOO_SMALL. */
 int hgq_bit_writer_finish(hgq_bit_writer *w);
 uint64_t hgq_bit_writer_bits(const hgq_bit_writer *w);
+/* Appends `nbytes` whole bytes for the caller to fill through the returned
+ * pointer (a bulk path for byte-aligned payloads). Only when no bits are
+ * pending (the stream so far is a whole number of flushed bytes) and the
+ * bytes fit; otherwise returns NULL and changes nothing, and the caller
+ * falls back to hgq_bit_writer_put. */
+uint8_t *hgq_bit_writer_reserve(hgq_bit_writer *w, size_t nbytes);
 
 /* ------------------------------------------------------------ bit reader */
 

@@ -2,8 +2,14 @@
  * Properties of each scalar baseline (model/hgq/baselines.c,
  * baseline-topk.c):
  *  - fp32 is lossless;
- *  - signsgd/ef-signsgd: scale = (float)(sum |x| / D) in double, signs kept
+ *  - signsgd/ef-signsgd: scale = (float)(sum |x| / D) in double, summed in
+ *    32 lanes (i mod 32) combined pairwise (baselines.h), signs kept
  *    (sign(0) = +1); signsgd-mv: +-1;
+ *  - the sign kernels (portable, AVX2, AVX-512, whichever this CPU runs)
+ *    give the same bytes, tail bits and L1 bits as a plain reference, on
+ *    random lengths and inputs with -0.0, denormals and huge values, and
+ *    write nothing past their bytes; the writer fallback of the encoders
+ *    (a writer not byte-aligned) gives the same bits as the bulk path;
  *  - qsgd and terngrad are unbiased: over N decodes of one g, each
  *    coordinate's mean is within 5 standard errors of g_i, where the
  *    per-draw standard deviation is at most step / 2 (a two-point
@@ -16,8 +22,20 @@
  *    bit, x = g + e_previous (float arithmetic, as documented);
  *  - the payload bits reported equal the exact formula of each method.
  */
+#include "baselines.h"
 #include "hgq-internal.h"
 #include "test-util.h"
+
+/* The documented L1 order (baselines.h), written out independently. */
+static double ref_l1(const float *x, size_t d) {
+  double lanes[32] = {0};
+  for (size_t i = 0; i < d; i++)
+    lanes[i % 32] += fabs((double)x[i]);
+  for (unsigned h = 16; h > 0; h /= 2)
+    for (unsigned j = 0; j < h; j++)
+      lanes[j] += lanes[j + h];
+  return lanes[0];
+}
 
 static hgq_quantizer *make(hgq_method m, uint32_t d, int ef, uint64_t seed) {
   hgq_config cfg;
@@ -73,10 +91,7 @@ static void test_fp32_and_signs(uint64_t *rng) {
   for (int m = 0; m < 2; m++) {
     q = make(scaled[m], D, 0, 1);
     CHECK(encode(q, g, buf, &n, ghat) == HGQ_OK, "sign encode");
-    double l1 = 0;
-    for (int i = 0; i < D; i++)
-      l1 += fabs((double)g[i]);
-    float scale = (float)(l1 / D);
+    float scale = (float)(ref_l1(g, D) / D);
     int bad = 0;
     for (int i = 0; i < D; i++)
       bad += ghat[i] != (g[i] < 0 ? -scale : scale);
@@ -427,9 +442,10 @@ static void test_error_feedback(uint64_t *rng) {
   memcpy(e_old, q->ef_memory, sizeof e_old);
   test_fill_gaussian(g, D, rng);
   encode(q, g, buf, &n, ghat);
-  double l1 = 0;
+  static float x[D];
   for (int i = 0; i < D; i++)
-    l1 += fabs((double)(g[i] + e_old[i]));
+    x[i] = g[i] + e_old[i];
+  double l1 = ref_l1(x, D);
   CHECK(fabsf(ghat[0]) == (float)(l1 / D), "ef-signsgd scale %g vs %g", ghat[0],
         (float)(l1 / D));
   hgq_quantizer_destroy(q);
@@ -465,11 +481,170 @@ static void test_in_place(uint64_t *rng) {
   }
 }
 
+/* Random floats of every kind the sign kernels must agree on. */
+static float awkward_float(uint64_t *rng) {
+  uint64_t r = test_rand_u64(rng);
+  float v = (float)test_rand_normal(rng);
+  switch (r % 8) {
+  case 0:
+    return 0.0f;
+  case 1:
+    return -0.0f;
+  case 2: { /* a denormal of either sign */
+    uint32_t u = (uint32_t)(r >> 8) & 0x807fffffu;
+    u |= 1u; /* non-zero mantissa */
+    memcpy(&v, &u, sizeof v);
+    return v;
+  }
+  case 3:
+    return v * 1e30f;
+  case 4:
+    return v * 1e-30f;
+  default:
+    return v;
+  }
+}
+
+static void test_sign_kernels(uint64_t *rng) {
+  enum { MAXD = 1200, CANARY = 16 };
+  static float x[MAXD], out[MAXD], ref_out[MAXD];
+  static uint8_t bytes[MAXD / 8 + CANARY], ref_bytes[MAXD / 8];
+  const hgq_search_isa isas[] = {HGQ_SEARCH_ISA_PORTABLE, HGQ_SEARCH_ISA_AVX2,
+                                 HGQ_SEARCH_ISA_AVX512, HGQ_SEARCH_ISA_AUTO};
+  int ran[4] = {0};
+  for (int trial = 0; trial < 400; trial++) {
+    /* Short lengths around the 8/16/32/64 steps first, then random. */
+    size_t d = trial < 140 ? (size_t)trial
+                           : 1 + (size_t)(test_rand_u64(rng) % (MAXD - 1));
+    for (size_t i = 0; i < d; i++)
+      x[i] = awkward_float(rng);
+    /* Reference: bit i = x[i] < 0 (-0.0 -> 0), scalar and plain. */
+    memset(ref_bytes, 0, sizeof ref_bytes);
+    uint32_t ref_tail = 0;
+    for (size_t i = 0; i < d; i++) {
+      unsigned bit = x[i] < 0.0f;
+      if (i < d / 8 * 8)
+        ref_bytes[i / 8] |= (uint8_t)(bit << (i % 8));
+      else
+        ref_tail |= (uint32_t)bit << (i - d / 8 * 8);
+    }
+    double ref = ref_l1(x, d);
+    const float mags[3] = {0.75f, 0.0f, 1e-41f};
+    float mag = mags[trial % 3];
+    for (size_t i = 0; i < d; i++) {
+      uint32_t u;
+      memcpy(&u, &mag, sizeof u);
+      u |= (uint32_t)(x[i] < 0.0f) << 31;
+      memcpy(&ref_out[i], &u, sizeof u);
+    }
+    for (int k = 0; k < 4; k++) {
+      if (!hgq_codeword_search_isa_supported(isas[k])) {
+        CHECK(hgq_sign_pack(isas[k], x, d, bytes, &(uint32_t){0}, NULL) == -1,
+              "isa %d unsupported but pack ran", (int)isas[k]);
+        continue;
+      }
+      ran[k]++;
+      memset(bytes, 0xA5, sizeof bytes);
+      uint32_t tail = 12345;
+      double l1 = -1.0;
+      CHECK(hgq_sign_pack(isas[k], x, d, bytes, &tail, &l1) == 0, "pack");
+      CHECK(memcmp(bytes, ref_bytes, d / 8) == 0 && tail == ref_tail,
+            "%s: sign bits differ at d=%zu",
+            hgq_codeword_search_isa_name(isas[k]), d);
+      CHECK(memcmp(&l1, &ref, sizeof l1) == 0,
+            "%s: L1 %.17g != reference %.17g at d=%zu",
+            hgq_codeword_search_isa_name(isas[k]), l1, ref, d);
+      int canary_ok = 1;
+      for (size_t b = d / 8; b < d / 8 + CANARY; b++)
+        canary_ok &= bytes[b] == 0xA5;
+      CHECK(canary_ok, "%s: pack wrote past %zu bytes",
+            hgq_codeword_search_isa_name(isas[k]), d / 8);
+      /* Without the L1 the bits are the same. */
+      uint32_t tail2 = 0;
+      CHECK(hgq_sign_pack(isas[k], x, d, bytes, &tail2, NULL) == 0 &&
+                memcmp(bytes, ref_bytes, d / 8) == 0 && tail2 == ref_tail,
+            "%s: sign bits without L1 differ",
+            hgq_codeword_search_isa_name(isas[k]));
+      /* Expand the reference bytes plus the tail as one more byte. */
+      memcpy(bytes, ref_bytes, d / 8);
+      bytes[d / 8] = (uint8_t)ref_tail;
+      memset(out, 0x5A, sizeof out);
+      CHECK(hgq_sign_expand(isas[k], bytes, d, mag, out) == 0 &&
+                memcmp(out, ref_out, d * sizeof(float)) == 0,
+            "%s: expand differs at d=%zu (magnitude %g)",
+            hgq_codeword_search_isa_name(isas[k]), d, mag);
+      int tail_ok = 1;
+      for (size_t i = d; i < MAXD; i++) {
+        uint32_t u;
+        memcpy(&u, &out[i], sizeof u);
+        tail_ok &= u == 0x5A5A5A5Au;
+      }
+      CHECK(tail_ok, "%s: expand wrote past d=%zu",
+            hgq_codeword_search_isa_name(isas[k]), d);
+    }
+  }
+  printf("  sign kernels: portable %d, avx2 %d, avx512 %d, auto %d "
+         "lengths\n",
+         ran[0], ran[1], ran[2], hgq_codeword_search_isa_name(isas[3]), ran[3]);
+  CHECK(ran[0] > 0 && ran[3] > 0, "portable and auto kernels must run");
+}
+
+/* The sign encoders' writer fallback (a writer with a pending bit cannot
+ * reserve bytes) writes the same bits, one position later, as their bulk
+ * path, and the same g_hat. */
+static void test_sign_fallback(uint64_t *rng) {
+  const hgq_method methods[] = {HGQ_METHOD_FP32, HGQ_METHOD_SIGNSGD,
+                                HGQ_METHOD_SIGNSGD_MV, HGQ_METHOD_EF_SIGNSGD};
+  const uint32_t dims[] = {1, 7, 8, 33, 64, 100, 1027};
+  static float g[1027], ghat_a[1027], ghat_b[1027];
+  static uint8_t a[1027 * 4 + 8], b[1027 * 4 + 8];
+  for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+    for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
+      uint32_t d = dims[k];
+      for (uint32_t i = 0; i < d; i++)
+        g[i] = awkward_float(rng);
+      g[0] = 1.0f; /* non-zero */
+      hgq_quantizer *q = make(methods[m], d, 0, 3);
+      if (!q)
+        continue;
+      hgq_bit_writer wa, wb;
+      hgq_bit_writer_init(&wa, a, sizeof a);
+      hgq_bit_writer_init(&wb, b, sizeof b);
+      hgq_bit_writer_put(&wb, 1u, 1);
+      int ra = q->ops->encode(q, g, &wa, ghat_a);
+      int rb = q->ops->encode(q, g, &wb, ghat_b);
+      CHECK(ra == HGQ_OK && rb == HGQ_OK &&
+                hgq_bit_writer_finish(&wa) == HGQ_OK &&
+                hgq_bit_writer_finish(&wb) == HGQ_OK,
+            "%s d=%u: encode", hgq_method_name(methods[m]), d);
+      uint64_t bits = hgq_bit_writer_bits(&wa);
+      CHECK(hgq_bit_writer_bits(&wb) == bits + 1, "%s d=%u: bit counts",
+            hgq_method_name(methods[m]), d);
+      hgq_bit_reader ra_, rb_;
+      hgq_bit_reader_init(&ra_, a, (size_t)(bits + 7) / 8);
+      hgq_bit_reader_init(&rb_, b, (size_t)(bits + 8) / 8);
+      (void)hgq_bit_reader_get(&rb_, 1);
+      int same = 1;
+      for (uint64_t left = bits; left > 0;) {
+        unsigned n = left < 32 ? (unsigned)left : 32;
+        same &= hgq_bit_reader_get(&ra_, n) == hgq_bit_reader_get(&rb_, n);
+        left -= n;
+      }
+      CHECK(same && memcmp(ghat_a, ghat_b, d * sizeof(float)) == 0,
+            "%s d=%u: writer fallback differs from the bulk path",
+            hgq_method_name(methods[m]), d);
+      hgq_quantizer_destroy(q);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   uint64_t seed = test_init(argc, argv, 4242);
   printf("test-baselines: seed %llu\n", (unsigned long long)seed);
   uint64_t rng = seed;
   test_fp32_and_signs(&rng);
+  test_sign_kernels(&rng);
+  test_sign_fallback(&rng);
   test_qsgd(&rng);
   test_terngrad(&rng);
   test_topk(&rng);
