@@ -311,8 +311,15 @@ learn_dataset *learn_dataset_load_fashion_mnist(const char *dir, int train,
                                                 int *error, char *message,
                                                 size_t message_capacity) {
   int is_default = !dir || strcmp(dir, LEARN_FASHION_MNIST_DEFAULT_DIR) == 0;
-  if (!dir)
-    dir = LEARN_FASHION_MNIST_DEFAULT_DIR;
+  return learn_dataset_load_fashion_mnist_from(
+      dir ? dir : LEARN_FASHION_MNIST_DEFAULT_DIR, train, is_default, error,
+      message, message_capacity);
+}
+
+learn_dataset *learn_dataset_load_fashion_mnist_from(const char *dir, int train,
+                                                     int is_default, int *error,
+                                                     char *message,
+                                                     size_t message_capacity) {
   const char *prefix = train ? "train" : "t10k";
   char images_path[4096], labels_path[4096];
   int n1 = snprintf(images_path, sizeof(images_path),

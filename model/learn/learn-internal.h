@@ -63,6 +63,16 @@ double learn_rng_gamma(learn_rng *r, double shape);
 /* Fisher-Yates shuffle of x[0..n). */
 void learn_rng_shuffle_u32(learn_rng *r, uint32_t *x, size_t n);
 
+/* ------------------------------------------------------------- dataset */
+
+/* learn_dataset_load_fashion_mnist on dir (not NULL); is_default != 0 adds
+ * the Debian package to a missing-file message. Separate so that the tests
+ * can check that message where the package is installed. */
+learn_dataset *learn_dataset_load_fashion_mnist_from(const char *dir, int train,
+                                                     int is_default, int *error,
+                                                     char *message,
+                                                     size_t message_capacity);
+
 /* -------------------------------------------------------------- threads */
 
 /* Pins OpenBLAS to the thread count chosen by learn_set_threads (default 1);
