@@ -459,8 +459,13 @@ EdgeServerApplication::ParseMessages(Ptr<Socket> socket)
         buffer.Begin().Write(c.buffer.data() + pos, h);
         GradientUploadHeader header;
         header.Deserialize(buffer.Begin());
+        // A length no quantizer of this run can produce would make the server
+        // wait (and buffer) for bytes that never form a message.
+        const bool lengthOk = header.GetKind() == GradientUploadHeader::HELLO
+                                  ? header.GetPayloadLength() == 0
+                                  : header.GetPayloadLength() <= m_decoder->GetMaxEncodedBytes();
         if (!header.IsValid() || header.GetDevice() >= m_devices.size()
-            || header.GetKind() == GradientUploadHeader::MODEL
+            || header.GetKind() == GradientUploadHeader::MODEL || !lengthOk
             || (c.device >= 0 && header.GetDevice() != static_cast<uint32_t>(c.device)))
         {
             // A stream that lost its framing cannot be trusted again.

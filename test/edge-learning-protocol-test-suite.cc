@@ -10,16 +10,20 @@
 #include "ns3/double.h"
 #include "ns3/edge-learning-helper.h"
 #include "ns3/enum.h"
+#include "ns3/gradient-upload-header.h"
+#include "ns3/inet-socket-address.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/ipv4-global-routing-helper.h"
 #include "ns3/log.h"
 #include "ns3/mobility-model.h"
+#include "ns3/packet.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/results-database.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
+#include "ns3/tcp-socket-factory.h"
 #include "ns3/test.h"
 #include "ns3/uinteger.h"
 
@@ -61,7 +65,25 @@ struct Options
     std::string slowRate; //!< data rate of device 1's link ("" : same as the others)
     Time deadline{Seconds(5)};
     Ptr<ResultsDatabase> db;
+    /** Bytes a rogue client on device 1's node sends to the server port. */
+    std::vector<uint8_t> rogue;
 };
+
+/** A raw TCP client that sends fixed bytes once connected. */
+void
+StartRogue(Ptr<Node> node, Ipv4Address server, std::vector<uint8_t> bytes)
+{
+    Ptr<Socket> socket = Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
+    socket->Bind();
+    socket->SetConnectCallback(MakeBoundCallback(
+                                   +[](std::vector<uint8_t> b, Ptr<Socket> s)
+                                   {
+                                       s->Send(Create<Packet>(b.data(), b.size()));
+                                   },
+                                   bytes),
+                               MakeNullCallback<void, Ptr<Socket>>());
+    socket->Connect(InetSocketAddress(server, EdgeLearningHelper::DEFAULT_PORT));
+}
 
 Outcome
 RunStar(const Options& o)
@@ -164,6 +186,10 @@ RunStar(const Options& o)
                                &out.uploadStarts));
     }
     // A safety net far beyond the expected end: the server stops the run.
+    if (!o.rogue.empty())
+    {
+        Simulator::Schedule(Seconds(0.5005), &StartRogue, devices.Get(1), serverAddress, o.rogue);
+    }
     Simulator::Stop(Seconds(1000));
     Simulator::Schedule(Seconds(0.6),
                         [&out, s]()
@@ -482,6 +508,44 @@ class MajorityVoteTestCase : public TestCase
     }
 };
 
+/** Garbage on the server port is refused without disturbing the devices. */
+class RogueClientTestCase : public TestCase
+{
+  public:
+    RogueClientTestCase()
+        : TestCase("a client sending garbage or an impossible length is cut off")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        // 1: bad magic. 2: a valid UPLOAD header announcing 1 GB.
+        std::vector<uint8_t> garbage(100, 0xab);
+        GradientUploadHeader huge;
+        huge.SetKind(GradientUploadHeader::UPLOAD);
+        huge.SetRound(1);
+        huge.SetDevice(1);
+        huge.SetPayloadLength(1u << 30);
+        Ptr<Packet> p = Create<Packet>(64);
+        p->AddHeader(huge);
+        std::vector<uint8_t> hugeBytes(p->GetSize());
+        p->CopyData(hugeBytes.data(), hugeBytes.size());
+        for (const auto& bytes : {garbage, hugeBytes})
+        {
+            Options o;
+            o.rounds = 2;
+            o.rogue = bytes;
+            Outcome r = RunStar(o);
+            NS_TEST_ASSERT_MSG_EQ(r.finished, true, "finished");
+            NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), 2u, "rounds");
+            for (const auto& round : r.rounds)
+            {
+                NS_TEST_ASSERT_MSG_EQ(round.devicesDone, 2u, "both devices delivered");
+            }
+        }
+    }
+};
+
 /** LearningTask: partitions cover the data; changed attributes take effect. */
 class LearningTaskTestCase : public TestCase
 {
@@ -560,6 +624,7 @@ class EdgeLearningProtocolTestSuite : public TestSuite
         AddTestCase(new StragglerTestCase, TestCase::QUICK);
         AddTestCase(new AbandonTestCase, TestCase::QUICK);
         AddTestCase(new MajorityVoteTestCase, TestCase::QUICK);
+        AddTestCase(new RogueClientTestCase, TestCase::QUICK);
         AddTestCase(new LearningTaskTestCase, TestCase::QUICK);
     }
 };
