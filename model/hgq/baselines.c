@@ -376,7 +376,8 @@ static uint64_t fp32_max_payload_bits(const hgq_quantizer *q) {
 static int fp32_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
                        float *g_hat) {
   const size_t d = q->cfg.dimension;
-  uint8_t *p = hgq_bit_writer_reserve(w, 4 * d);
+  /* 4 d bytes cannot wrap where size_t is 32 bits: the writer path then. */
+  uint8_t *p = d <= SIZE_MAX / 4 ? hgq_bit_writer_reserve(w, 4 * d) : NULL;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   /* The wire's little-endian floats are the host's bytes: one copy. */
   if (p)
