@@ -31,7 +31,8 @@
 #include <string.h>
 
 #define LEARN_DIRICHLET_ATTEMPTS 1000
-/* Gamma draws below this are treated as exactly zero mass. */
+/* Accepted concentrations: below 1e-3 nearly every Gamma draw underflows
+ * (a class lands on one device); above 1e6 the split is iid in all but name. */
 #define LEARN_ALPHA_MIN          1e-3
 #define LEARN_ALPHA_MAX          1e6
 
