@@ -20,6 +20,8 @@ main(int argc, char* argv[])
     config.devices = 10;
     config.rounds = 20;
     config.model = "cnn-small";
+    config.lr = 0.1; // as edge-learning-wifi, where it was measured
+    config.evalEvery = 5;
     config.quantizers = "fp32,signsgd,hgq";
 
     CommandLine cmd(__FILE__);

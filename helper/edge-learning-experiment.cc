@@ -462,6 +462,8 @@ EdgeLearningExperiment::PrintSummary(std::ostream& out) const
         stored.runId = static_cast<int64_t>(i + 1);
         stored.status = m_results[i].finished ? "complete" : "incomplete";
         stored.record = m_results[i].run;
+        stored.record.scenario = m_config.scenario;
+        stored.record.seed = m_config.seed;
         runs.emplace_back(stored, m_results[i].rounds);
     }
     ResultsSummary(runs).Print(out);
