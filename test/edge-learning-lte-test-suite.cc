@@ -5,6 +5,7 @@
  */
 #include "ns3/edge-learning-experiment.h"
 #include "ns3/edge-lte-scenario-helper.h"
+#include "ns3/simulator.h"
 #include "ns3/test.h"
 
 #include <sstream>
@@ -31,6 +32,34 @@ class EdgeLearningLteSrsTestCase : public TestCase
         NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(100), 160, "100 UEs");
         NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(320), 320, "320 UEs");
         NS_TEST_EXPECT_MSG_EQ(EdgeLteScenarioHelper::SrsPeriodicityFor(321), 0, "too many");
+    }
+};
+
+/**
+ * \ingroup edge-learning-tests
+ * 50 UEs (more than SRS periodicity 40 admits) all connect before the ready
+ * time, with the periodicity the helper chose.
+ */
+class EdgeLearningLteAttachTestCase : public TestCase
+{
+  public:
+    EdgeLearningLteAttachTestCase()
+        : TestCase("LTE, 50 UEs connect before the ready time")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        const uint32_t nUes = 50;
+        Ptr<EdgeLteScenarioHelper> helper = CreateObject<EdgeLteScenarioHelper>();
+        EdgeScenario scenario = helper->Build(nUes, 0);
+        NS_TEST_ASSERT_MSG_EQ(helper->GetSrsPeriodicity(), 80, "SRS periodicity for 50 UEs");
+        Simulator::Stop(scenario.readyTime);
+        Simulator::Run();
+        NS_TEST_EXPECT_MSG_EQ(helper->GetConnectedCount(), nUes, "RRC connections");
+        NS_TEST_EXPECT_MSG_LT_OR_EQ(helper->GetLastConnectionTime(), scenario.readyTime,
+                                    "last connection before the ready time");
+        Simulator::Destroy();
     }
 };
 
@@ -109,6 +138,7 @@ class EdgeLearningLteTestSuite : public TestSuite
         : TestSuite("edge-learning-lte", SYSTEM)
     {
         AddTestCase(new EdgeLearningLteSrsTestCase(), TestCase::QUICK);
+        AddTestCase(new EdgeLearningLteAttachTestCase(), TestCase::QUICK);
         AddTestCase(new EdgeLearningLteFiftyUesTestCase(), TestCase::QUICK);
     }
 };

@@ -4,6 +4,8 @@
  * upload row must be either complete or a recorded straggler.
  */
 #include "ns3/edge-learning-experiment.h"
+#include "ns3/edge-wifi-scenario-helper.h"
+#include "ns3/simulator.h"
 #include "ns3/test.h"
 
 #include <sstream>
@@ -83,6 +85,44 @@ class EdgeLearningWifiThirtyStationsTestCase : public TestCase
 
 /**
  * \ingroup edge-learning-tests
+ * Every station has associated by the scenario's ready time (when the
+ * experiment starts uploads), and none has left.
+ */
+class EdgeLearningWifiAssociationTestCase : public TestCase
+{
+  public:
+    EdgeLearningWifiAssociationTestCase(uint32_t nStations)
+        : TestCase("802.11ax, " + std::to_string(nStations)
+                   + " stations associate before the ready time")
+        , m_nStations(nStations)
+    {}
+
+  private:
+    void DoRun() override
+    {
+        Ptr<EdgeWifiScenarioHelper> helper = CreateObject<EdgeWifiScenarioHelper>();
+        EdgeScenario scenario = helper->Build(m_nStations, 0);
+        NS_TEST_ASSERT_MSG_EQ(scenario.devices.GetN(), m_nStations, "stations built");
+        NS_TEST_ASSERT_MSG_EQ(scenario.name, "wifi", "scenario name");
+        for (uint32_t i = 0; i < m_nStations; ++i)
+        {
+            NS_TEST_ASSERT_MSG_LT_OR_EQ(EdgeScenarioHelper::DistanceToReference(scenario, i),
+                                        20.0 + 1e-9, "station " << i << " inside the 20 m disc");
+        }
+        Simulator::Stop(scenario.readyTime);
+        Simulator::Run();
+        NS_TEST_EXPECT_MSG_EQ(helper->GetAssociatedCount(), m_nStations,
+                              "associated at " << scenario.readyTime.As(Time::S));
+        NS_TEST_EXPECT_MSG_LT_OR_EQ(helper->GetLastAssociationTime(), scenario.readyTime,
+                                    "last association before the ready time");
+        Simulator::Destroy();
+    }
+
+    uint32_t m_nStations;
+};
+
+/**
+ * \ingroup edge-learning-tests
  * The Wi-Fi suite.
  */
 class EdgeLearningWifiTestSuite : public TestSuite
@@ -91,6 +131,8 @@ class EdgeLearningWifiTestSuite : public TestSuite
     EdgeLearningWifiTestSuite()
         : TestSuite("edge-learning-wifi", SYSTEM)
     {
+        AddTestCase(new EdgeLearningWifiAssociationTestCase(30), TestCase::QUICK);
+        AddTestCase(new EdgeLearningWifiAssociationTestCase(100), TestCase::QUICK);
         AddTestCase(new EdgeLearningWifiThirtyStationsTestCase(), TestCase::QUICK);
     }
 };
