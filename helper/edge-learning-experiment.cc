@@ -337,6 +337,12 @@ EdgeLearningExperiment::RunOne(const std::string& quantizer, std::ostream& out)
     result.clock = m_task->GetWallClock();
     if (m_db && result.runId >= 0)
     {
+        if (!result.finished)
+        {
+            // The guard stopped a run that could not finish: say so in the
+            // runs row rather than leave it "running".
+            m_db->FinishRun(result.runId, "incomplete");
+        }
         result.devices = m_db->ReadDevices(result.runId);
     }
     Simulator::Destroy();
