@@ -36,6 +36,8 @@ namespace {
 
 constexpr int DOWNLINK_IDEAL = 0;
 constexpr int DOWNLINK_MODEL = 1;
+constexpr int WEIGHTING_UNIFORM = 0;
+constexpr int WEIGHTING_SAMPLES = 1;
 
 double
 SecondsSince(std::chrono::steady_clock::time_point start)
@@ -82,6 +84,14 @@ EdgeServerApplication::GetTypeId()
                             EnumValue(DOWNLINK_IDEAL),
                             MakeEnumAccessor(&EdgeServerApplication::m_downlink),
                             MakeEnumChecker(DOWNLINK_IDEAL, "ideal", DOWNLINK_MODEL, "model"))
+              .AddAttribute(
+                  "Weighting",
+                  "Weight of each decoded gradient in the mean: uniform (FedSGD over "
+                  "the delivered devices) or samples (by the device's partition size, "
+                  "as FedAvg). Ignored by majority vote.",
+                  EnumValue(WEIGHTING_UNIFORM),
+                  MakeEnumAccessor(&EdgeServerApplication::m_weighting),
+                  MakeEnumChecker(WEIGHTING_UNIFORM, "uniform", WEIGHTING_SAMPLES, "samples"))
               .AddAttribute("Port", "TCP port the server listens on.", UintegerValue(9000),
                             MakeUintegerAccessor(&EdgeServerApplication::m_port),
                             MakeUintegerChecker<uint16_t>(1))
@@ -109,6 +119,7 @@ EdgeServerApplication::EdgeServerApplication()
     , m_momentum(0)
     , m_evalEvery(1)
     , m_downlink(DOWNLINK_IDEAL)
+    , m_weighting(WEIGHTING_UNIFORM)
     , m_port(9000)
     , m_runId(-1)
     , m_aggregator(nullptr)
@@ -531,7 +542,14 @@ EdgeServerApplication::Deliver(uint32_t round, uint32_t device, const uint8_t* p
     int status = m_decoder->Decode(payload, length, m_decoded.data());
     if (status == HGQ_OK)
     {
-        status = hgq_aggregator_add(m_aggregator, m_decoded.data(), m_decoded.size(), 1.0);
+        double weight = 1.0;
+        if (m_weighting == WEIGHTING_SAMPLES)
+        {
+            size_t count = 0;
+            m_task->GetDeviceIndices(device, &count);
+            weight = static_cast<double>(count);
+        }
+        status = hgq_aggregator_add(m_aggregator, m_decoded.data(), m_decoded.size(), weight);
     }
     EdgeLearningWallClock& clock = m_task->GetWallClock();
     clock.decodeS += SecondsSince(start);

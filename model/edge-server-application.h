@@ -44,7 +44,8 @@ namespace ns3 {
  *  2. Each device's byte stream is reassembled; when an UPLOAD message of
  *     round r is complete, exactly its bytes are decoded with this server's
  *     own GradientQuantizer (built from the same attributes as the devices')
- *     and added to the aggregator (mean over the delivered devices, or
+ *     and added to the aggregator (mean over the delivered devices, weighted
+ *     uniformly or by partition size as attribute Weighting says, or
  *     majority vote for signsgd-mv). Messages of an old round, a malformed
  *     payload or a decode error are stragglers: recorded, not aggregated.
  *     An unfinished message is dropped when its connection closes.
@@ -148,7 +149,8 @@ class EdgeServerApplication : public Application
     double m_learningRate;
     double m_momentum;
     uint32_t m_evalEvery;
-    int m_downlink; //!< 0 ideal, 1 model
+    int m_downlink;  //!< 0 ideal, 1 model
+    int m_weighting; //!< 0 uniform, 1 samples
     uint16_t m_port;
     Vector m_referencePosition;
 

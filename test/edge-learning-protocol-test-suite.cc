@@ -67,6 +67,8 @@ struct Options
     Ptr<ResultsDatabase> db;
     /** Bytes a rogue client on device 1's node sends to the server port. */
     std::vector<uint8_t> rogue;
+    std::string partition{"iid"};
+    std::string weighting{"uniform"};
 };
 
 /** A raw TCP client that sends fixed bytes once connected. */
@@ -131,6 +133,8 @@ RunStar(const Options& o)
     task->SetAttribute("Model", StringValue("softmax"));
     task->SetAttribute("BatchSize", UintegerValue(32));
     task->SetAttribute("EvalSubsetSize", UintegerValue(500));
+    task->SetAttribute("Partition", StringValue(o.partition));
+    task->SetAttribute("DirichletAlpha", DoubleValue(0.1));
 
     EdgeLearningHelper helper;
     helper.SetLearningTask(task);
@@ -140,6 +144,7 @@ RunStar(const Options& o)
     helper.SetServerAttribute("LearningRate", DoubleValue(0.1));
     helper.SetServerAttribute("RoundDeadline", TimeValue(o.deadline));
     helper.SetServerAttribute("Downlink", StringValue(o.downlink));
+    helper.SetServerAttribute("Weighting", StringValue(o.weighting));
     helper.SetDeviceAttribute("ComputeFlopsPerSecond", DoubleValue(1e9));
     if (o.db)
     {
@@ -546,6 +551,54 @@ class RogueClientTestCase : public TestCase
     }
 };
 
+/**
+ * Weighting "samples" weighs each gradient by its device's partition size:
+ * with equal iid partitions it changes nothing (bit for bit), with skewed
+ * Dirichlet partitions it changes the model.
+ */
+class WeightingTestCase : public TestCase
+{
+  public:
+    WeightingTestCase()
+        : TestCase("weighting by samples: same as uniform on equal partitions, not on skewed")
+    {}
+
+  private:
+    void DoRun() override
+    {
+        for (const std::string partition : {"iid", "dirichlet"})
+        {
+            Options o;
+            o.method = "fp32";
+            o.rounds = 1;
+            o.evalEvery = 1;
+            o.partition = partition;
+            Outcome uniform = RunStar(o);
+            o.weighting = "samples";
+            Outcome samples = RunStar(o);
+            NS_TEST_ASSERT_MSG_EQ(samples.finished, true, partition);
+            NS_TEST_ASSERT_MSG_EQ(samples.finalWeights.size(), uniform.finalWeights.size(),
+                                  partition);
+            double maxDiff = 0;
+            for (size_t i = 0;
+                 i < std::min(uniform.finalWeights.size(), samples.finalWeights.size()); ++i)
+            {
+                maxDiff = std::max(
+                    maxDiff, std::fabs(double(uniform.finalWeights[i]) - samples.finalWeights[i]));
+            }
+            if (partition == "iid")
+            {
+                // 30,000 samples each: the same mean up to rounding.
+                NS_TEST_ASSERT_MSG_LT(maxDiff, 1e-6, partition);
+            }
+            else
+            {
+                NS_TEST_ASSERT_MSG_GT(maxDiff, 1e-4, partition);
+            }
+        }
+    }
+};
+
 /** LearningTask: partitions cover the data; changed attributes take effect. */
 class LearningTaskTestCase : public TestCase
 {
@@ -625,6 +678,7 @@ class EdgeLearningProtocolTestSuite : public TestSuite
         AddTestCase(new AbandonTestCase, TestCase::QUICK);
         AddTestCase(new MajorityVoteTestCase, TestCase::QUICK);
         AddTestCase(new RogueClientTestCase, TestCase::QUICK);
+        AddTestCase(new WeightingTestCase, TestCase::QUICK);
         AddTestCase(new LearningTaskTestCase, TestCase::QUICK);
     }
 };
