@@ -6,6 +6,9 @@
  *  - distortion composes: 1 - cos^2 = 1 - prod (1 - d_l), d_l = 1 - ||a_l||^2,
  *    and the mean over Gaussian vectors is near the tables' prediction;
  *  - argmax |c.u| == argmin chordal distance 1 - (c.u)^2;
+ *  - level 1 of a D spanning several of the encoder's search chunks (and a
+ *    padded last block) gives the hinge norm of one search over the whole
+ *    shape, and ||g_hat|| = rho_hat with the padded block truncated;
  *  - decoder(encoder(g)) is bit-exact between two independent objects and
  *    equals the encoder's own g_hat; padding and zero blocks are
  *    deterministic; the norm quantizer and its clip flag;
@@ -164,6 +167,65 @@ static void test_argmax_is_chordal(uint64_t *state) {
       CHECK(idx == best || fabs((1 - dot_idx * dot_idx) - best_chordal) < 1e-6,
             "argmax %u vs chordal %u", idx, best);
     }
+  }
+  hgq_codebook_set_destroy(set);
+}
+
+/* The encoder normalises and searches level 1 in chunks of blocks: its
+ * ||a_1|| must be that of one reference search over the whole padded shape
+ * (up to near-ties of the kernel, which scores with fused multiply-add). */
+static void test_chunked_level1(uint64_t *state) {
+  static const struct {
+    uint32_t d, l;
+    const char *plan;
+  } cases[] = {{16 * 8192 + 5, 16, "16x7,4x4"}, {8 * 9000 + 3, 8, "8x6,4x6"}};
+  hgq_codebook_set *set = NULL;
+  CHECK(hgq_codebook_set_builtin(&set) == HGQ_OK, "set");
+  for (size_t c = 0; set && c < sizeof cases / sizeof cases[0]; ++c) {
+    const uint32_t d = cases[c].d, l = cases[c].l;
+    const uint32_t bits = l == 16 ? 7 : 6;
+    const hgq_codebook *cb =
+        hgq_codebook_set_find(set, (hgq_codebook_role)0, l, bits);
+    hgq_quantizer *q = make(d, cases[c].plan, 0, NULL);
+    if (!cb || !q) {
+      hgq_quantizer_destroy(q);
+      continue;
+    }
+    const size_t blocks = (d + l - 1) / l;
+    float *g = malloc(d * sizeof(float));
+    float *shape = calloc(blocks * l, sizeof(float));
+    float *proj = malloc(blocks * sizeof(float));
+    uint32_t *idx = malloc(blocks * sizeof(uint32_t));
+    CHECK(g && shape && proj && idx, "allocation");
+    if (g && shape && proj && idx) {
+      test_fill_gaussian(g, d, state);
+      run r;
+      if (encode(q, g, d, &r) == HGQ_OK) {
+        double norms[64];
+        uint32_t levels = 0;
+        CHECK(hgq_hgq_last_hinge_norms(q, norms, 64, &levels) == HGQ_OK,
+              "hinge norms");
+        const double rho = norm(g, d);
+        for (uint32_t i = 0; i < d; ++i)
+          shape[i] = (float)(g[i] / rho);
+        hgq_codeword_search_reference(cb->codewords, cb->size, l, shape, blocks,
+                                      idx, proj);
+        double a1 = norm(proj, blocks);
+        CHECK(fabs(norms[0] - a1) < 1e-6, "%s D=%u: ||a_1|| %.9f vs %.9f",
+              cases[c].plan, d, norms[0], a1);
+        /* Padded blocks: the decoder's norm includes only the kept part of
+         * a truncated block, so ||g_hat|| is still rho_hat. */
+        CHECK(fabs(norm(r.g_hat, d) / rho - 1) < 1e-6,
+              "%s D=%u: ||g_hat|| %.9g vs rho %.9g", cases[c].plan, d,
+              norm(r.g_hat, d), rho);
+      }
+      run_free(&r);
+    }
+    free(g);
+    free(shape);
+    free(proj);
+    free(idx);
+    hgq_quantizer_destroy(q);
   }
   hgq_codebook_set_destroy(set);
 }
@@ -443,6 +505,7 @@ int main(int argc, char **argv) {
   uint64_t state = test_init(argc, argv, 0x1de7717ull);
   test_cosine_identity(&state);
   test_argmax_is_chordal(&state);
+  test_chunked_level1(&state);
   test_bit_exact(&state);
   test_infeasible_budget();
   test_top_block(&state);
