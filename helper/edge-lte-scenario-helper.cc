@@ -5,7 +5,7 @@
  * Path loss: 3GPP TR 36.814 macro cell, L = 128.1 + 37.6 log10(d / 1 km) dB,
  * rewritten at a 1 m reference: 128.1 - 37.6 * 3 = 15.3 dB, exponent 3.76,
  * i.e. LogDistancePropagationLossModel(ReferenceLoss 15.3, Exponent 3.76).
- * Placement: r = R sqrt(U), uniform per unit area (UniformDiscPositionAllocator).
+ * Placement: uniform per unit area in the disc (EdgeScenarioHelper::PlaceInDisc).
  */
 #include "edge-lte-scenario-helper.h"
 
@@ -23,7 +23,6 @@
 #include "ns3/lte-ue-net-device.h"
 #include "ns3/lte-ue-phy.h"
 #include "ns3/lte-ue-rrc.h"
-#include "ns3/mobility-helper.h"
 #include "ns3/point-to-point-epc-helper.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/string.h"
@@ -116,7 +115,6 @@ EdgeLteScenarioHelper::DoDispose()
 {
     m_lte = nullptr;
     m_epc = nullptr;
-    m_positions = nullptr;
     m_enbDevices = NetDeviceContainer();
     m_ueDevices = NetDeviceContainer();
     EdgeScenarioHelper::DoDispose();
@@ -198,22 +196,8 @@ EdgeLteScenarioHelper::Build(uint32_t nDevices, int64_t stream)
     NodeContainer enbNodes;
     enbNodes.Create(1);
     scenario.devices.Create(nDevices);
-    MobilityHelper enbMobility;
-    Ptr<ListPositionAllocator> enbPosition = CreateObject<ListPositionAllocator>();
-    enbPosition->Add(scenario.referencePosition);
-    enbMobility.SetPositionAllocator(enbPosition);
-    enbMobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
-    enbMobility.Install(enbNodes);
-    m_positions = CreateObject<UniformDiscPositionAllocator>();
-    m_positions->SetRho(m_radiusM);
-    m_positions->SetX(0.0);
-    m_positions->SetY(0.0);
-    m_positions->SetZ(0.0);
-    int64_t used = m_positions->AssignStreams(stream);
-    MobilityHelper ueMobility;
-    ueMobility.SetPositionAllocator(m_positions);
-    ueMobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
-    ueMobility.Install(scenario.devices);
+    int64_t used
+        = PlaceInDisc(enbNodes, scenario.devices, scenario.referencePosition, m_radiusM, stream);
 
     m_enbDevices = m_lte->InstallEnbDevice(enbNodes);
     m_ueDevices = m_lte->InstallUeDevice(scenario.devices);

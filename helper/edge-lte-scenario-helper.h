@@ -8,7 +8,6 @@
 #include "edge-scenario-helper.h"
 #include "ns3/data-rate.h"
 #include "ns3/net-device-container.h"
-#include "ns3/position-allocator.h"
 
 namespace ns3 {
 
@@ -71,7 +70,6 @@ class EdgeLteScenarioHelper : public EdgeScenarioHelper
     uint32_t m_srsUsed{0};
     Ptr<LteHelper> m_lte;
     Ptr<PointToPointEpcHelper> m_epc;
-    Ptr<UniformDiscPositionAllocator> m_positions;
     NetDeviceContainer m_enbDevices;
     NetDeviceContainer m_ueDevices;
     uint32_t m_connected{0};

@@ -1,6 +1,10 @@
 /*
- * Common part of the scenario builders: the factory by scenario name and the
- * distance of a device to the reference node.
+ * Common part of the scenario builders: the factory by scenario name, the
+ * distance of a device to the reference node, and the placement of devices
+ * in a disc around the hub.
+ *
+ * Placement: UniformDiscPositionAllocator draws r = R sqrt(U), theta = 2 pi V,
+ * which is uniform per unit area in the disc of radius R.
  */
 #include "edge-scenario-helper.h"
 
@@ -8,7 +12,9 @@
 #include "edge-lte-scenario-helper.h"
 #include "edge-wifi-scenario-helper.h"
 #include "ns3/log.h"
+#include "ns3/mobility-helper.h"
 #include "ns3/mobility-model.h"
+#include "ns3/position-allocator.h"
 
 namespace ns3 {
 
@@ -40,6 +46,30 @@ EdgeScenarioHelper::DistanceToReference(const EdgeScenario& scenario, uint32_t d
         return 0.0;
     }
     return CalculateDistance(mobility->GetPosition(), scenario.referencePosition);
+}
+
+int64_t
+EdgeScenarioHelper::PlaceInDisc(const NodeContainer& hub, const NodeContainer& devices,
+                                const Vector& centre, double radiusM, int64_t stream)
+{
+    MobilityHelper hubMobility;
+    Ptr<ListPositionAllocator> hubPosition = CreateObject<ListPositionAllocator>();
+    hubPosition->Add(centre);
+    hubMobility.SetPositionAllocator(hubPosition);
+    hubMobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
+    hubMobility.Install(hub);
+
+    Ptr<UniformDiscPositionAllocator> disc = CreateObject<UniformDiscPositionAllocator>();
+    disc->SetRho(radiusM);
+    disc->SetX(centre.x);
+    disc->SetY(centre.y);
+    disc->SetZ(centre.z);
+    const int64_t used = disc->AssignStreams(stream);
+    MobilityHelper deviceMobility;
+    deviceMobility.SetPositionAllocator(disc);
+    deviceMobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
+    deviceMobility.Install(devices);
+    return used;
 }
 
 Ptr<EdgeScenarioHelper>

@@ -65,6 +65,15 @@ class EdgeScenarioHelper : public Object
      * Returns nullptr for an unknown name.
      */
     static Ptr<EdgeScenarioHelper> CreateByName(const std::string& name);
+
+  protected:
+    /**
+     * Places `hub` (access point, eNB) at `centre` and `devices` uniformly in
+     * the disc of radius radiusM around it, every node static, and fixes the
+     * disc's random stream to `stream`. Returns the number of streams used.
+     */
+    static int64_t PlaceInDisc(const NodeContainer& hub, const NodeContainer& devices,
+                               const Vector& centre, double radiusM, int64_t stream);
 };
 
 } // namespace ns3

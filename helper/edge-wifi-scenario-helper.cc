@@ -2,8 +2,7 @@
  * 802.11ax scenario: one AP co-located with the edge server, stations
  * uniform in a disc.
  *
- * Placement: UniformDiscPositionAllocator draws r = R sqrt(U), theta = 2 pi V,
- * which is uniform per unit area in the disc of radius R.
+ * Placement: uniform per unit area in the disc (EdgeScenarioHelper::PlaceInDisc).
  * Path loss: L(d) = L0 + 10 n log10(d / 1 m) (log-distance); the defaults
  * L0 = 46.6777 dB, n = 3 are ns-3's values for 5 GHz.
  */
@@ -15,7 +14,6 @@
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/log.h"
-#include "ns3/mobility-helper.h"
 #include "ns3/neighbor-cache-helper.h"
 #include "ns3/pointer.h"
 #include "ns3/qos-txop.h"
@@ -115,7 +113,6 @@ EdgeWifiScenarioHelper::~EdgeWifiScenarioHelper()
 void
 EdgeWifiScenarioHelper::DoDispose()
 {
-    m_positions = nullptr;
     m_channel = nullptr;
     m_staDevices = NetDeviceContainer();
     m_apDevice = NetDeviceContainer();
@@ -170,23 +167,8 @@ EdgeWifiScenarioHelper::Build(uint32_t nDevices, int64_t stream)
         = m_readyTime.IsStrictlyPositive() ? m_readyTime : Seconds(0.5 + 0.04 * nDevices);
 
     // Mobility: AP at the origin, stations uniform in the disc.
-    MobilityHelper apMobility;
-    Ptr<ListPositionAllocator> apPosition = CreateObject<ListPositionAllocator>();
-    apPosition->Add(scenario.referencePosition);
-    apMobility.SetPositionAllocator(apPosition);
-    apMobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
-    apMobility.Install(scenario.server);
-
-    m_positions = CreateObject<UniformDiscPositionAllocator>();
-    m_positions->SetRho(m_radiusM);
-    m_positions->SetX(0.0);
-    m_positions->SetY(0.0);
-    m_positions->SetZ(0.0);
-    int64_t used = m_positions->AssignStreams(stream);
-    MobilityHelper staMobility;
-    staMobility.SetPositionAllocator(m_positions);
-    staMobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
-    staMobility.Install(scenario.devices);
+    int64_t used = PlaceInDisc(scenario.server, scenario.devices, scenario.referencePosition,
+                               m_radiusM, stream);
 
     // Channel and PHY.
     YansWifiChannelHelper channelHelper;

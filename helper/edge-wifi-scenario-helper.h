@@ -9,7 +9,6 @@
 #include "edge-scenario-helper.h"
 #include "ns3/mac48-address.h"
 #include "ns3/net-device-container.h"
-#include "ns3/position-allocator.h"
 
 namespace ns3 {
 
@@ -65,7 +64,6 @@ class EdgeWifiScenarioHelper : public EdgeScenarioHelper
     Time m_readyTime;
 
     bool m_built{false};
-    Ptr<UniformDiscPositionAllocator> m_positions;
     Ptr<YansWifiChannel> m_channel;
     NetDeviceContainer m_staDevices;
     NetDeviceContainer m_apDevice;
