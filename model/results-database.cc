@@ -250,6 +250,22 @@ struct StatementGuard
     }
 };
 
+/**
+ * Steps a reading query through every row; readRow() reads the current row
+ * of the statement. Returns false when sqlite3_step failed before the end.
+ */
+template<typename ReadRow>
+bool
+ForEachRow(sqlite3_stmt* statement, ReadRow readRow)
+{
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+    {
+        readRow();
+    }
+    return rc == SQLITE_DONE;
+}
+
 } // namespace
 
 TypeId
@@ -766,12 +782,11 @@ ResultsDatabase::GetRunIds() const
     sqlite3_stmt* s = Prepare("SELECT run_id FROM runs ORDER BY run_id", "listing runs");
     StatementGuard guard{s};
     std::vector<int64_t> ids;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-    {
-        ids.push_back(sqlite3_column_int64(s, 0));
-    }
-    if (rc != SQLITE_DONE)
+    if (!ForEachRow(s,
+                    [&]()
+                    {
+                        ids.push_back(sqlite3_column_int64(s, 0));
+                    }))
     {
         Fail("listing runs");
     }
@@ -787,12 +802,11 @@ ResultsDatabase::GetLatestBatchRunIds() const
                               "listing the latest batch");
     StatementGuard guard{s};
     std::vector<int64_t> ids;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-    {
-        ids.push_back(sqlite3_column_int64(s, 0));
-    }
-    if (rc != SQLITE_DONE)
+    if (!ForEachRow(s,
+                    [&]()
+                    {
+                        ids.push_back(sqlite3_column_int64(s, 0));
+                    }))
     {
         Fail("listing the latest batch");
     }
@@ -846,27 +860,27 @@ ResultsDatabase::ReadDevices(int64_t runId) const
     StatementGuard guard{s};
     sqlite3_bind_int64(s, 1, runId);
     std::vector<DeviceRecord> devices;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-    {
-        DeviceRecord device;
-        device.device = static_cast<uint32_t>(sqlite3_column_int64(s, 0));
-        device.xM = sqlite3_column_double(s, 1);
-        device.yM = sqlite3_column_double(s, 2);
-        device.distanceM = sqlite3_column_double(s, 3);
-        device.nSamples = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
-        std::string json = ColumnText(s, 5);
-        if (!HistogramFromJson(json, &device.labelHistogram))
-        {
-            NS_FATAL_ERROR("ResultsDatabase " << m_path << ": run " << runId << " device "
-                                              << device.device
-                                              << ": label_histogram is not a JSON array of "
-                                                 "counts: "
-                                              << json);
-        }
-        devices.push_back(device);
-    }
-    if (rc != SQLITE_DONE)
+    if (!ForEachRow(s,
+                    [&]()
+                    {
+                        DeviceRecord device;
+                        device.device = static_cast<uint32_t>(sqlite3_column_int64(s, 0));
+                        device.xM = sqlite3_column_double(s, 1);
+                        device.yM = sqlite3_column_double(s, 2);
+                        device.distanceM = sqlite3_column_double(s, 3);
+                        device.nSamples = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+                        std::string json = ColumnText(s, 5);
+                        if (!HistogramFromJson(json, &device.labelHistogram))
+                        {
+                            NS_FATAL_ERROR("ResultsDatabase "
+                                           << m_path << ": run " << runId << " device "
+                                           << device.device
+                                           << ": label_histogram is not a JSON array of "
+                                              "counts: "
+                                           << json);
+                        }
+                        devices.push_back(device);
+                    }))
     {
         Fail("reading devices");
     }
@@ -883,21 +897,20 @@ ResultsDatabase::ReadRounds(int64_t runId) const
     StatementGuard guard{s};
     sqlite3_bind_int64(s, 1, runId);
     std::vector<RoundRecord> rounds;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-    {
-        RoundRecord round;
-        round.round = static_cast<uint32_t>(sqlite3_column_int64(s, 0));
-        round.tStartS = sqlite3_column_double(s, 1);
-        round.tEndS = sqlite3_column_double(s, 2);
-        round.uplinkBits = static_cast<uint64_t>(sqlite3_column_int64(s, 3));
-        round.uplinkBytes = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
-        round.devicesDone = static_cast<uint32_t>(sqlite3_column_int64(s, 5));
-        round.accuracy = ColumnOptional(s, 6);
-        round.loss = ColumnOptional(s, 7);
-        rounds.push_back(round);
-    }
-    if (rc != SQLITE_DONE)
+    if (!ForEachRow(s,
+                    [&]()
+                    {
+                        RoundRecord round;
+                        round.round = static_cast<uint32_t>(sqlite3_column_int64(s, 0));
+                        round.tStartS = sqlite3_column_double(s, 1);
+                        round.tEndS = sqlite3_column_double(s, 2);
+                        round.uplinkBits = static_cast<uint64_t>(sqlite3_column_int64(s, 3));
+                        round.uplinkBytes = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+                        round.devicesDone = static_cast<uint32_t>(sqlite3_column_int64(s, 5));
+                        round.accuracy = ColumnOptional(s, 6);
+                        round.loss = ColumnOptional(s, 7);
+                        rounds.push_back(round);
+                    }))
     {
         Fail("reading rounds");
     }
@@ -914,21 +927,20 @@ ResultsDatabase::ReadUploads(int64_t runId) const
     StatementGuard guard{s};
     sqlite3_bind_int64(s, 1, runId);
     std::vector<UploadRecord> uploads;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-    {
-        UploadRecord upload;
-        upload.round = static_cast<uint32_t>(sqlite3_column_int64(s, 0));
-        upload.device = static_cast<uint32_t>(sqlite3_column_int64(s, 1));
-        upload.payloadBits = static_cast<uint64_t>(sqlite3_column_int64(s, 2));
-        upload.wireBytes = static_cast<uint64_t>(sqlite3_column_int64(s, 3));
-        upload.tStartS = sqlite3_column_double(s, 4);
-        upload.tEndS = ColumnOptional(s, 5);
-        upload.completed = sqlite3_column_int(s, 6) != 0;
-        upload.cosSimilarity = ColumnOptional(s, 7);
-        uploads.push_back(upload);
-    }
-    if (rc != SQLITE_DONE)
+    if (!ForEachRow(s,
+                    [&]()
+                    {
+                        UploadRecord upload;
+                        upload.round = static_cast<uint32_t>(sqlite3_column_int64(s, 0));
+                        upload.device = static_cast<uint32_t>(sqlite3_column_int64(s, 1));
+                        upload.payloadBits = static_cast<uint64_t>(sqlite3_column_int64(s, 2));
+                        upload.wireBytes = static_cast<uint64_t>(sqlite3_column_int64(s, 3));
+                        upload.tStartS = sqlite3_column_double(s, 4);
+                        upload.tEndS = ColumnOptional(s, 5);
+                        upload.completed = sqlite3_column_int(s, 6) != 0;
+                        upload.cosSimilarity = ColumnOptional(s, 7);
+                        uploads.push_back(upload);
+                    }))
     {
         Fail("reading uploads");
     }
