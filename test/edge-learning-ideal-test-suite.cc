@@ -5,6 +5,7 @@
  * its wire bits over the link rate plus the link delay, within the TCP/IP
  * overhead stated below.
  */
+#include "edge-learning-test-utils.h"
 #include "ns3/edge-learning-experiment.h"
 #include "ns3/gradient-quantizer.h"
 #include "ns3/gradient-upload-header.h"
@@ -71,15 +72,9 @@ EdgeLearningIdealRunTestCase::DoRun()
 
     EdgeLearningExperiment experiment("ideal");
     EdgeExperimentConfig& c = experiment.GetConfig();
-    c.devices = nDevices;
-    c.rounds = nRounds;
-    c.model = "softmax";
-    c.batch = 16;
-    c.evalSubset = 200;
+    ConfigureSmallRun(c, nDevices, nRounds, 3);
     c.quantizers = m_quantizer;
-    c.seed = 3;
     c.db = dbPath;
-    c.progress = false;
     c.scenarioAttributes = {{"DataRate", "10Mbps"}, {"Delay", "5ms"}};
     std::ostringstream log;
     NS_TEST_ASSERT_MSG_EQ(experiment.Run(log), 0, "the run was refused: " << log.str());

@@ -3,6 +3,7 @@
  * SRS periodicity admits) upload for 2 rounds. Every UE must attach, the run
  * must end, and every upload row must be complete or a recorded straggler.
  */
+#include "edge-learning-test-utils.h"
 #include "ns3/edge-learning-experiment.h"
 #include "ns3/edge-lte-scenario-helper.h"
 #include "ns3/simulator.h"
@@ -67,11 +68,11 @@ class EdgeLearningLteAttachTestCase : public TestCase
  * \ingroup edge-learning-tests
  * 50 UEs, 2 rounds.
  */
-class EdgeLearningLteFiftyUesTestCase : public TestCase
+class EdgeLearningLteFiftyUesTestCase : public EdgeLearningRunTestCase
 {
   public:
     EdgeLearningLteFiftyUesTestCase()
-        : TestCase("LTE, 50 UEs, 2 rounds: ends, every upload accounted for")
+        : EdgeLearningRunTestCase("LTE, 50 UEs, 2 rounds: ends, every upload accounted for")
     {}
 
   private:
@@ -82,16 +83,10 @@ class EdgeLearningLteFiftyUesTestCase : public TestCase
         const double deadlineS = 4.0;
         EdgeLearningExperiment experiment("lte");
         EdgeExperimentConfig& c = experiment.GetConfig();
-        c.devices = nDevices;
-        c.rounds = nRounds;
-        c.model = "softmax";
-        c.batch = 16;
-        c.evalSubset = 200;
+        ConfigureSmallRun(c, nDevices, nRounds, 7);
         c.quantizers = "signsgd";
         c.deadlineS = deadlineS;
-        c.seed = 7;
         c.db = "none";
-        c.progress = false;
         std::ostringstream log;
         NS_TEST_ASSERT_MSG_EQ(experiment.Run(log), 0, "refused: " << log.str());
         const EdgeExperimentRunResult& r = experiment.GetResults().at(0);
@@ -102,25 +97,11 @@ class EdgeLearningLteFiftyUesTestCase : public TestCase
         NS_TEST_ASSERT_MSG_LT_OR_EQ(r.simS, 1.0 + nRounds * deadlineS + 1e-9,
                                     "simulated time bounded by the deadlines");
         uint32_t completed = 0;
-        for (const UploadRecord& u : r.uploads)
+        CheckUploadsAccountedFor(r, &completed);
+        if (IsStatusFailure())
         {
-            if (u.completed)
-            {
-                ++completed;
-                NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), true, "a completed upload has t_end");
-                NS_TEST_ASSERT_MSG_GT(*u.tEndS, u.tStartS, "t_end after t_start");
-            }
-            else
-            {
-                NS_TEST_ASSERT_MSG_EQ(u.tEndS.has_value(), false, "a straggler has no t_end");
-            }
+            return;
         }
-        uint32_t doneInRounds = 0;
-        for (const RoundRecord& round : r.rounds)
-        {
-            doneInRounds += round.devicesDone;
-        }
-        NS_TEST_ASSERT_MSG_EQ(doneInRounds, completed, "devices_done sums the completed uploads");
         // 1 kB sign uploads of 50 attached UEs within 4 s: all of them, unless
         // UEs failed to attach (the SRS pitfall), which this catches.
         NS_TEST_ASSERT_MSG_EQ(completed, nRounds * nDevices, "every UE delivered");
