@@ -4,11 +4,8 @@
  * upload time of b bits is b / rate + delay plus TCP/IP overhead. Compare a
  * wireless run against this one to see what the channel costs.
  */
-#include "ns3/command-line.h"
 #include "ns3/core-module.h"
 #include "ns3/edge-learning-experiment.h"
-
-#include <iostream>
 
 using namespace ns3;
 
@@ -24,16 +21,13 @@ main(int argc, char* argv[])
     config.evalEvery = 5;
     config.quantizers = "fp32,signsgd,hgq";
 
-    CommandLine cmd(__FILE__);
-    cmd.Usage("Federated learning over ideal links: N devices, each with its own "
-              "point-to-point link of --rate and --delay to the edge server, train a model "
-              "on Fashion-MNIST and upload their quantized gradients. One run per "
-              "quantizer; results go to an SQLite file and a summary table.\n\n"
-              "Example: edge-learning-ideal --rate=5Mbps --delay=20ms --quantizer=fp32,hgq");
-    experiment.AddCommandLineOptions(cmd);
-    cmd.AddValue("rate", "ns3::EdgeIdealScenarioHelper::DataRate");
-    cmd.AddValue("delay", "ns3::EdgeIdealScenarioHelper::Delay");
-    cmd.Parse(argc, argv);
-
-    return experiment.Run(std::cout);
+    return experiment.RunMain(
+        argc, argv, __FILE__,
+        "Federated learning over ideal links: N devices, each with its own "
+        "point-to-point link of --rate and --delay to the edge server, train a model "
+        "on Fashion-MNIST and upload their quantized gradients. One run per "
+        "quantizer; results go to an SQLite file and a summary table.\n\n"
+        "Example: edge-learning-ideal --rate=5Mbps --delay=20ms --quantizer=fp32,hgq",
+        {{"rate", "ns3::EdgeIdealScenarioHelper::DataRate"},
+         {"delay", "ns3::EdgeIdealScenarioHelper::Delay"}});
 }

@@ -5,11 +5,8 @@
  * topology; the summary table compares them and the database keeps every
  * round and upload. `make run` runs this program with its defaults.
  */
-#include "ns3/command-line.h"
 #include "ns3/core-module.h"
 #include "ns3/edge-learning-experiment.h"
-
-#include <iostream>
 
 using namespace ns3;
 
@@ -29,21 +26,18 @@ main(int argc, char* argv[])
     config.evalEvery = 5;
     config.quantizers = "fp32,signsgd,hgq";
 
-    CommandLine cmd(__FILE__);
-    cmd.Usage("Federated learning over Wi-Fi 802.11ax: N stations train a model on "
-              "Fashion-MNIST, quantize their gradients and upload the encoded bytes to the "
-              "edge server at the access point. One run per quantizer; results go to an "
-              "SQLite file and a summary table.\n\n"
-              "Example: edge-learning-wifi --devices=20 --quantizer=fp32,hgq "
-              "--bitsPerCoef=1 --radius=30 --rounds=40");
-    experiment.AddCommandLineOptions(cmd);
-    cmd.AddValue("radius", "ns3::EdgeWifiScenarioHelper::RadiusM");
-    cmd.AddValue("channelWidth", "ns3::EdgeWifiScenarioHelper::ChannelWidthMHz");
-    cmd.AddValue("rateControl", "ns3::EdgeWifiScenarioHelper::RateControl");
-    cmd.AddValue("mcs", "ns3::EdgeWifiScenarioHelper::ConstantMcs");
-    cmd.AddValue("pathLossExponent", "ns3::EdgeWifiScenarioHelper::PathLossExponent");
-    cmd.AddValue("txPower", "ns3::EdgeWifiScenarioHelper::TxPowerDbm");
-    cmd.Parse(argc, argv);
-
-    return experiment.Run(std::cout);
+    return experiment.RunMain(
+        argc, argv, __FILE__,
+        "Federated learning over Wi-Fi 802.11ax: N stations train a model on "
+        "Fashion-MNIST, quantize their gradients and upload the encoded bytes to the "
+        "edge server at the access point. One run per quantizer; results go to an "
+        "SQLite file and a summary table.\n\n"
+        "Example: edge-learning-wifi --devices=20 --quantizer=fp32,hgq "
+        "--bitsPerCoef=1 --radius=30 --rounds=40",
+        {{"radius", "ns3::EdgeWifiScenarioHelper::RadiusM"},
+         {"channelWidth", "ns3::EdgeWifiScenarioHelper::ChannelWidthMHz"},
+         {"rateControl", "ns3::EdgeWifiScenarioHelper::RateControl"},
+         {"mcs", "ns3::EdgeWifiScenarioHelper::ConstantMcs"},
+         {"pathLossExponent", "ns3::EdgeWifiScenarioHelper::PathLossExponent"},
+         {"txPower", "ns3::EdgeWifiScenarioHelper::TxPowerDbm"}});
 }

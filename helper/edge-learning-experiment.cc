@@ -28,6 +28,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
+#include <iostream>
 #include <sstream>
 
 namespace ns3 {
@@ -438,6 +439,22 @@ EdgeLearningExperiment::Run(std::ostream& out)
         m_db->Close();
     }
     return 0;
+}
+
+int
+EdgeLearningExperiment::RunMain(
+    int argc, char* argv[], const std::string& programFile, const std::string& usage,
+    const std::vector<std::pair<std::string, std::string>>& scenarioOptions)
+{
+    CommandLine cmd(programFile);
+    cmd.Usage(usage);
+    AddCommandLineOptions(cmd);
+    for (const auto& [name, attributePath] : scenarioOptions)
+    {
+        cmd.AddValue(name, attributePath);
+    }
+    cmd.Parse(argc, argv);
+    return Run(std::cout);
 }
 
 void

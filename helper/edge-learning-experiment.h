@@ -69,10 +69,8 @@ struct EdgeExperimentRunResult
  * Usage (the whole of an example's main):
  * \code
  *   EdgeLearningExperiment experiment("wifi");
- *   CommandLine cmd(__FILE__);
- *   experiment.AddCommandLineOptions(cmd);
- *   cmd.Parse(argc, argv);
- *   return experiment.Run(std::cout);
+ *   return experiment.RunMain(argc, argv, __FILE__, "usage text",
+ *                             {{"radius", "ns3::EdgeWifiScenarioHelper::RadiusM"}});
  * \endcode
  * Scenario settings are the attributes of the scenario helper (e.g.
  * --ns3::EdgeWifiScenarioHelper::RadiusM=30); the examples bind short names
@@ -99,6 +97,15 @@ class EdgeLearningExperiment
      * was refused.
      */
     int Run(std::ostream& out);
+
+    /**
+     * The whole main() of a scenario program: a CommandLine named after
+     * programFile (pass __FILE__) with the usage text, the common knobs and
+     * each {short name, attribute path} of scenarioOptions; parses argv and
+     * returns Run(std::cout).
+     */
+    int RunMain(int argc, char* argv[], const std::string& programFile, const std::string& usage,
+                const std::vector<std::pair<std::string, std::string>>& scenarioOptions);
 
     /** The results of the last Run, one per quantizer in order. */
     const std::vector<EdgeExperimentRunResult>& GetResults() const;
