@@ -3,6 +3,7 @@
  * with the same seed in one process write the same rounds and uploads rows,
  * bit for bit; a run with another seed differs.
  */
+#include "edge-learning-test-utils.h"
 #include "ns3/edge-learning-experiment.h"
 #include "ns3/test.h"
 
@@ -17,15 +18,9 @@ RunWifi(uint64_t seed)
 {
     EdgeLearningExperiment experiment("wifi");
     EdgeExperimentConfig& c = experiment.GetConfig();
-    c.devices = 6;
-    c.rounds = 2;
-    c.model = "softmax";
-    c.batch = 16;
-    c.evalSubset = 200;
+    ConfigureSmallRun(c, 6, 2, seed);
     c.quantizers = "signsgd";
-    c.seed = seed;
     c.db = "none";
-    c.progress = false;
     std::ostringstream log;
     if (experiment.Run(log) != 0 || experiment.GetResults().empty())
     {

@@ -1,6 +1,7 @@
 /*
- * What the scenario suites (edge-learning-ideal, -wifi, -lte) share: the
- * small run they configure and the accounting every upload row must pass.
+ * What the scenario suites (edge-learning-ideal, -wifi, -lte, -determinism)
+ * share: the small run they configure, the checks that a run ended with its
+ * rows, and the accounting every upload row must pass.
  * Header-only, included by the suites from this folder.
  */
 #ifndef EDGE_LEARNING_TEST_UTILS_H
@@ -10,6 +11,7 @@
 #include "ns3/test.h"
 
 #include <cstdint>
+#include <sstream>
 
 namespace ns3 {
 
@@ -40,6 +42,26 @@ class EdgeLearningRunTestCase : public TestCase
     using TestCase::TestCase;
 
   protected:
+    /**
+     * Runs the experiment (one quantizer) and checks that the run was
+     * accepted and finished with one record per round and one upload row
+     * per device and round. Sets *run to that run, or to nullptr after a
+     * failed check.
+     */
+    void RunToTheEnd(EdgeLearningExperiment& experiment, const EdgeExperimentRunResult** run)
+    {
+        *run = nullptr;
+        const EdgeExperimentConfig& c = experiment.GetConfig();
+        std::ostringstream log;
+        NS_TEST_ASSERT_MSG_EQ(experiment.Run(log), 0, "refused: " << log.str());
+        const EdgeExperimentRunResult& r = experiment.GetResults().at(0);
+        NS_TEST_ASSERT_MSG_EQ(r.finished, true, "the run did not finish:\n" << log.str());
+        NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), c.rounds, "round records");
+        NS_TEST_ASSERT_MSG_EQ(r.uploads.size(), c.rounds * c.devices,
+                              "one upload row per device and round");
+        *run = &r;
+    }
+
     /**
      * Every upload row is either complete (with a t_end after its t_start)
      * or a straggler (recorded, never given an end), and the rounds'
