@@ -13,13 +13,10 @@ int
 main(int argc, char* argv[])
 {
     EdgeLearningExperiment experiment("ideal");
+    experiment.UseProgramDefaults();
     EdgeExperimentConfig& config = experiment.GetConfig();
     config.devices = 10;
     config.rounds = 20;
-    config.model = "cnn-small";
-    config.lr = 0.1; // as edge-learning-wifi, where it was measured
-    config.evalEvery = 5;
-    config.quantizers = "fp32,signsgd,hgq";
 
     return experiment.RunMain(
         argc, argv, __FILE__,

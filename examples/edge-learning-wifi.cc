@@ -14,17 +14,13 @@ int
 main(int argc, char* argv[])
 {
     EdgeLearningExperiment experiment("wifi");
+    experiment.UseProgramDefaults();
     EdgeExperimentConfig& config = experiment.GetConfig();
     // Measured on two cores (one run of each quantizer, about 55 s in all):
     // after 150 rounds fp32 reaches 0.77 test accuracy with 131 MB of uplink,
     // signsgd 0.73 with 4.2 MB, hgq 0.77 with 2.1 MB.
     config.devices = 10;
     config.rounds = 150;
-    config.model = "cnn-small";
-    config.batch = 32;
-    config.lr = 0.1;
-    config.evalEvery = 5;
-    config.quantizers = "fp32,signsgd,hgq";
 
     return experiment.RunMain(
         argc, argv, __FILE__,

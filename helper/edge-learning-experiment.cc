@@ -441,6 +441,16 @@ EdgeLearningExperiment::Run(std::ostream& out)
     return 0;
 }
 
+void
+EdgeLearningExperiment::UseProgramDefaults()
+{
+    m_config.model = "cnn-small";
+    m_config.batch = 32;
+    m_config.lr = 0.1;
+    m_config.evalEvery = 5;
+    m_config.quantizers = "fp32,signsgd,hgq";
+}
+
 int
 EdgeLearningExperiment::RunMain(
     int argc, char* argv[], const std::string& programFile, const std::string& usage,

@@ -99,6 +99,13 @@ class EdgeLearningExperiment
     int Run(std::ostream& out);
 
     /**
+     * The defaults the scenario programs share: cnn-small, batch 32, lr 0.1
+     * (measured with edge-learning-wifi), evaluation every 5 rounds, one run
+     * each of fp32, signsgd and hgq. Devices and rounds stay the program's.
+     */
+    void UseProgramDefaults();
+
+    /**
      * The whole main() of a scenario program: a CommandLine named after
      * programFile (pass __FILE__) with the usage text, the common knobs and
      * each {short name, attribute path} of scenarioOptions; parses argv and
