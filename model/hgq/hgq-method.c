@@ -39,7 +39,8 @@
  * memory first. The decoder gets ||out|| of a level from the hinge and the
  * codewords' squared norms (precomputed at create) before expanding, so each
  * level writes its output once, already scaled: g_hat = (rho_hat h_m /
- * ||out||) c_{i_m}.
+ * ||out||) c_{i_m}, one float product per coefficient. The decoder reads the
+ * indices with inline word loads (the payload length is checked first).
  */
 #include "hgq-method.h"
 
@@ -249,6 +250,23 @@ static uint64_t hgq_max_payload_bits(const hgq_quantizer *q) {
   return hgq_plan_payload_bits(st->levels, st->level_count, st->norm_bits);
 }
 
+/* out[m L + j] = h_m scale c_{i_m}[j] for whole blocks (float products). */
+static void expand_blocks(float *out, const float *h, double scale,
+                          const float *codewords, const uint32_t *idx,
+                          size_t whole, uint32_t l) {
+  for (size_t m = 0; m < whole; ++m) {
+    const float *c = codewords + (size_t)idx[m] * l;
+    double hs = (double)h[m] * scale;
+    /* |hs| <= rho_hat (||out|| >= |h_m| ||c||, ||c|| = 1 to float
+     * precision); the clamp keeps a rounding at FLT_MAX finite. */
+    hs = hs > FLT_MAX ? FLT_MAX : hs < -FLT_MAX ? -FLT_MAX : hs;
+    const float hf = (float)hs;
+    float *o = out + m * l;
+    for (size_t j = 0; j < l; ++j)
+      o[j] = hf * c[j];
+  }
+}
+
 /*
  * The decoder's reconstruction (top-down), shared by encode so that the
  * encoder's g_hat is bit-identical to what a decoder produces.
@@ -289,13 +307,7 @@ static void reconstruct(hgq_state *st, unsigned sign, float rho_hat,
     if (jj == 0)
       scale *= (double)rho_hat;
     /* Expand, scaled, and truncate to n. */
-    for (size_t m = 0; m < whole; ++m) {
-      const float *c = cb->codewords + (size_t)idx[m] * l;
-      const double h = (double)cur[m] * scale;
-      float *o = out + m * l;
-      for (size_t j = 0; j < l; ++j)
-        o[j] = (float)(h * c[j]);
-    }
+    expand_blocks(out, cur, scale, cb->codewords, idx, whole, l);
     if (whole < blocks) {
       const float *c = cb->codewords + (size_t)idx[whole] * l;
       const double h = (double)cur[whole] * scale;
@@ -405,6 +417,36 @@ static int hgq_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
   return HGQ_OK;
 }
 
+/*
+ * Reads `count` indices of `bits` bits (what hgq_bit_reader_get would
+ * return, in the same stream order) and returns 1 if any is >= k. Inline
+ * little-endian word loads while 8 bytes remain, the reader for the tail.
+ */
+static int read_indices(hgq_bit_reader *r, uint32_t *idx, size_t count,
+                        unsigned bits, uint32_t k) {
+  const uint64_t mask = (1ull << bits) - 1; /* bits <= 32 */
+  uint64_t pos = r->bit_pos;
+  uint32_t bad = 0;
+  size_t m = 0;
+  for (; m < count && (pos >> 3) + 8 <= r->length; ++m) {
+    const uint8_t *p = r->data + (pos >> 3);
+    const uint64_t word = (uint64_t)p[0] | (uint64_t)p[1] << 8 |
+                          (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+                          (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+                          (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+    const uint32_t v = (uint32_t)((word >> (pos & 7)) & mask);
+    idx[m] = v;
+    bad |= v >= k;
+    pos += bits;
+  }
+  r->bit_pos = pos;
+  for (; m < count; ++m) {
+    idx[m] = hgq_bit_reader_get(r, bits);
+    bad |= idx[m] >= k;
+  }
+  return bad != 0;
+}
+
 static int hgq_decode(hgq_quantizer *q, hgq_bit_reader *r, float *g_hat) {
   hgq_state *st = (hgq_state *)q->state;
   RETURN_IF(hgq_bit_reader_remaining(r) < hgq_plan_payload_bits(st->levels,
@@ -424,15 +466,11 @@ static int hgq_decode(hgq_quantizer *q, hgq_bit_reader *r, float *g_hat) {
     RETURN_IF(index > top || (clip && index != top), HGQ_ERROR_CORRUPT_PAYLOAD);
     rho_hat = (float)((double)index * ((double)st->norm_max / (double)top));
   }
-  for (uint32_t j = 0; j < st->level_count; ++j) {
-    uint32_t *idx = st->indices + st->index_offset[j];
-    const unsigned bits = st->levels[j].bits;
-    const uint32_t k = st->codebooks[j]->size;
-    for (size_t m = 0; m < st->levels[j].blocks; ++m) {
-      idx[m] = hgq_bit_reader_get(r, bits);
-      RETURN_IF(idx[m] >= k, HGQ_ERROR_CORRUPT_PAYLOAD);
-    }
-  }
+  for (uint32_t j = 0; j < st->level_count; ++j)
+    RETURN_IF(read_indices(r, st->indices + st->index_offset[j],
+                           st->levels[j].blocks, st->levels[j].bits,
+                           st->codebooks[j]->size) != 0,
+              HGQ_ERROR_CORRUPT_PAYLOAD);
   unsigned sign = hgq_bit_reader_get(r, 1);
   RETURN_IF(r->overrun, HGQ_ERROR_TRUNCATED);
   reconstruct(st, sign, rho_hat, g_hat, q->cfg.dimension);
