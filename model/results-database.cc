@@ -251,6 +251,20 @@ struct StatementGuard
 };
 
 /**
+ * A write inside a transaction failed: roll the transaction back and stop
+ * with SQLite's reason (read before the rollback replaces it).
+ */
+[[noreturn]] void
+RollbackAndFail(sqlite3* db, const std::string& path, sqlite3_stmt* statement,
+                const std::string& what)
+{
+    std::string sqlMessage = sqlite3_errmsg(db);
+    sqlite3_reset(statement);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    NS_FATAL_ERROR("ResultsDatabase " << path << ": " << what << ": " << sqlMessage);
+}
+
+/**
  * Steps a reading query through every row; readRow() reads the current row
  * of the statement. Returns false when sqlite3_step failed before the end.
  */
@@ -658,12 +672,9 @@ ResultsDatabase::WriteDevices(int64_t runId, const std::vector<DeviceRecord>& de
         sqlite3_bind_text(s, 7, histogram.c_str(), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(s) != SQLITE_DONE)
         {
-            std::string what = "inserting device " + std::to_string(device.device) + " of run "
-                               + std::to_string(runId);
-            std::string sqlMessage = sqlite3_errmsg(m_db);
-            sqlite3_reset(s);
-            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-            NS_FATAL_ERROR("ResultsDatabase " << m_path << ": " << what << ": " << sqlMessage);
+            RollbackAndFail(m_db, m_path, s,
+                            "inserting device " + std::to_string(device.device) + " of run "
+                                + std::to_string(runId));
         }
     }
     sqlite3_reset(s);
@@ -700,14 +711,6 @@ ResultsDatabase::WriteRound(int64_t runId, const RoundRecord& round,
                                           << " (need a fraction in [0, 1])");
     }
     Exec("BEGIN IMMEDIATE", "beginning a round transaction");
-    auto rollback = [&](sqlite3_stmt* s, const std::string& what)
-    {
-        std::string sqlMessage = sqlite3_errmsg(m_db);
-        sqlite3_reset(s);
-        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-        NS_FATAL_ERROR("ResultsDatabase " << m_path << ": " << what << " of run " << runId << ": "
-                                          << sqlMessage);
-    };
 
     sqlite3_stmt* s = m_insertRound;
     sqlite3_reset(s);
@@ -722,7 +725,9 @@ ResultsDatabase::WriteRound(int64_t runId, const RoundRecord& round,
     BindOptional(s, 9, round.loss);
     if (sqlite3_step(s) != SQLITE_DONE)
     {
-        rollback(s, "inserting round " + std::to_string(round.round));
+        RollbackAndFail(m_db, m_path, s,
+                        "inserting round " + std::to_string(round.round) + " of run "
+                            + std::to_string(runId));
     }
     sqlite3_reset(s);
 
@@ -741,8 +746,10 @@ ResultsDatabase::WriteRound(int64_t runId, const RoundRecord& round,
         BindOptional(s, 9, upload.cosSimilarity);
         if (sqlite3_step(s) != SQLITE_DONE)
         {
-            rollback(s, "inserting the upload of device " + std::to_string(upload.device)
-                            + " in round " + std::to_string(upload.round));
+            RollbackAndFail(m_db, m_path, s,
+                            "inserting the upload of device " + std::to_string(upload.device)
+                                + " in round " + std::to_string(upload.round) + " of run "
+                                + std::to_string(runId));
         }
     }
     sqlite3_reset(s);
