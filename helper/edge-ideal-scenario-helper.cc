@@ -69,10 +69,9 @@ EdgeScenario
 EdgeIdealScenarioHelper::Build(uint32_t nDevices, int64_t stream)
 {
     NS_LOG_FUNCTION(this << nDevices << stream);
-    NS_ABORT_MSG_IF(m_built, "EdgeIdealScenarioHelper::Build called twice on one helper");
+    MarkBuilt();
     NS_ABORT_MSG_IF(nDevices == 0, "EdgeIdealScenarioHelper: at least one device is needed");
     NS_ABORT_MSG_IF(nDevices > 16000, "EdgeIdealScenarioHelper: too many devices");
-    m_built = true;
 
     EdgeScenario scenario;
     scenario.name = "ideal";

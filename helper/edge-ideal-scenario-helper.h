@@ -37,7 +37,6 @@ class EdgeIdealScenarioHelper : public EdgeScenarioHelper
     DataRate m_dataRate;
     Time m_delay;
     uint32_t m_mtuBytes;
-    bool m_built{false};
 };
 
 } // namespace ns3

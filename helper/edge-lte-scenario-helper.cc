@@ -139,7 +139,7 @@ EdgeScenario
 EdgeLteScenarioHelper::Build(uint32_t nDevices, int64_t stream)
 {
     NS_LOG_FUNCTION(this << nDevices << stream);
-    NS_ABORT_MSG_IF(m_built, "EdgeLteScenarioHelper::Build called twice on one helper");
+    MarkBuilt();
     NS_ABORT_MSG_IF(nDevices == 0, "EdgeLteScenarioHelper: at least one UE is needed");
     const uint16_t rb = m_bandwidthRb;
     NS_ABORT_MSG_IF(rb != 6 && rb != 15 && rb != 25 && rb != 50 && rb != 75 && rb != 100,
@@ -151,7 +151,6 @@ EdgeLteScenarioHelper::Build(uint32_t nDevices, int64_t stream)
     NS_ABORT_MSG_IF(m_srsUsed < nDevices, "EdgeLteScenarioHelper attribute SrsPeriodicity: "
                                               << m_srsUsed << " ms serves at most " << m_srsUsed
                                               << " UEs, not " << nDevices);
-    m_built = true;
 
     // RLC entities are created by the RRC at attach time, so their buffer can
     // only be set through the defaults.

@@ -66,7 +66,6 @@ class EdgeLteScenarioHelper : public EdgeScenarioHelper
     Time m_backhaulDelay;
     Time m_readyTime;
 
-    bool m_built{false};
     uint32_t m_srsUsed{0};
     Ptr<LteHelper> m_lte;
     Ptr<PointToPointEpcHelper> m_epc;

@@ -48,6 +48,19 @@ EdgeScenarioHelper::DistanceToReference(const EdgeScenario& scenario, uint32_t d
     return CalculateDistance(mobility->GetPosition(), scenario.referencePosition);
 }
 
+void
+EdgeScenarioHelper::MarkBuilt()
+{
+    // The message names the concrete helper, without the "ns3::" of its TypeId.
+    std::string helper = GetInstanceTypeId().GetName();
+    if (helper.rfind("ns3::", 0) == 0)
+    {
+        helper.erase(0, 5);
+    }
+    NS_ABORT_MSG_IF(m_built, helper << "::Build called twice on one helper");
+    m_built = true;
+}
+
 int64_t
 EdgeScenarioHelper::PlaceInDisc(const NodeContainer& hub, const NodeContainer& devices,
                                 const Vector& centre, double radiusM, int64_t stream)

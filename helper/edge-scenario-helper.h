@@ -68,12 +68,21 @@ class EdgeScenarioHelper : public Object
 
   protected:
     /**
+     * Call first in Build(): aborts when this helper already built a
+     * topology, since Build() may be called once per helper.
+     */
+    void MarkBuilt();
+
+    /**
      * Places `hub` (access point, eNB) at `centre` and `devices` uniformly in
      * the disc of radius radiusM around it, every node static, and fixes the
      * disc's random stream to `stream`. Returns the number of streams used.
      */
     static int64_t PlaceInDisc(const NodeContainer& hub, const NodeContainer& devices,
                                const Vector& centre, double radiusM, int64_t stream);
+
+  private:
+    bool m_built{false};
 };
 
 } // namespace ns3

@@ -149,14 +149,13 @@ EdgeScenario
 EdgeWifiScenarioHelper::Build(uint32_t nDevices, int64_t stream)
 {
     NS_LOG_FUNCTION(this << nDevices << stream);
-    NS_ABORT_MSG_IF(m_built, "EdgeWifiScenarioHelper::Build called twice on one helper");
+    MarkBuilt();
     NS_ABORT_MSG_IF(nDevices == 0, "EdgeWifiScenarioHelper: at least one device is needed");
     NS_ABORT_MSG_IF(m_channelWidthMhz != 20 && m_channelWidthMhz != 40 && m_channelWidthMhz != 80
                         && m_channelWidthMhz != 160,
                     "EdgeWifiScenarioHelper attribute ChannelWidthMHz: "
                         << m_channelWidthMhz << " is not one of 20, 40, 80, 160");
     const std::string rateManager = RateManagerTypeId();
-    m_built = true;
 
     EdgeScenario scenario;
     scenario.name = "wifi";

@@ -63,7 +63,6 @@ class EdgeWifiScenarioHelper : public EdgeScenarioHelper
     Time m_addBaResponseTimeout;
     Time m_readyTime;
 
-    bool m_built{false};
     Ptr<YansWifiChannel> m_channel;
     NetDeviceContainer m_staDevices;
     NetDeviceContainer m_apDevice;
