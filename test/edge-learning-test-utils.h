@@ -1,7 +1,7 @@
 /*
  * What the scenario suites (edge-learning-ideal, -wifi, -lte, -determinism)
- * share: the small run they configure, the checks that a run ended with its
- * rows, and the accounting every upload row must pass.
+ * share: the small run they configure and the checks that a run ended with
+ * every row accounted for.
  * Header-only, included by the suites from this folder.
  */
 #ifndef EDGE_LEARNING_TEST_UTILS_H
@@ -34,7 +34,7 @@ ConfigureSmallRun(EdgeExperimentConfig& c, uint32_t devices, uint32_t rounds, ui
 
 /**
  * \ingroup edge-learning-tests
- * A test case that checks the upload rows of a run.
+ * A test case that runs an experiment and checks that it ended with its rows.
  */
 class EdgeLearningRunTestCase : public TestCase
 {
@@ -44,13 +44,18 @@ class EdgeLearningRunTestCase : public TestCase
   protected:
     /**
      * Runs the experiment (one quantizer) and checks that the run was
-     * accepted and finished with one record per round and one upload row
-     * per device and round. Sets *run to that run, or to nullptr after a
-     * failed check.
+     * accepted and ended with every row accounted for: one record per round,
+     * one upload row per device and round, each upload complete (with a t_end
+     * after its t_start) or a straggler (recorded, never given an end), and
+     * the rounds' devices_done adding up to the completed uploads. Sets *run
+     * to that run and *completed to its completed uploads; *run stays
+     * nullptr after a failed check.
      */
-    void RunToTheEnd(EdgeLearningExperiment& experiment, const EdgeExperimentRunResult** run)
+    void RunToTheEnd(EdgeLearningExperiment& experiment, const EdgeExperimentRunResult** run,
+                     uint32_t* completed)
     {
         *run = nullptr;
+        *completed = 0;
         const EdgeExperimentConfig& c = experiment.GetConfig();
         std::ostringstream log;
         NS_TEST_ASSERT_MSG_EQ(experiment.Run(log), 0, "refused: " << log.str());
@@ -59,19 +64,6 @@ class EdgeLearningRunTestCase : public TestCase
         NS_TEST_ASSERT_MSG_EQ(r.rounds.size(), c.rounds, "round records");
         NS_TEST_ASSERT_MSG_EQ(r.uploads.size(), c.rounds * c.devices,
                               "one upload row per device and round");
-        *run = &r;
-    }
-
-    /**
-     * Every upload row is either complete (with a t_end after its t_start)
-     * or a straggler (recorded, never given an end), and the rounds'
-     * devices_done add up to the completed uploads. Sets *completed to the
-     * number of completed uploads; on a failed check it returns early, so the
-     * caller returns when IsStatusFailure().
-     */
-    void CheckUploadsAccountedFor(const EdgeExperimentRunResult& r, uint32_t* completed)
-    {
-        *completed = 0;
         for (const UploadRecord& u : r.uploads)
         {
             if (u.completed)
@@ -93,6 +85,7 @@ class EdgeLearningRunTestCase : public TestCase
             doneInRounds += round.devicesDone;
         }
         NS_TEST_ASSERT_MSG_EQ(doneInRounds, *completed, "devices_done sums the completed uploads");
+        *run = &r;
     }
 };
 
