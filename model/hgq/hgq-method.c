@@ -57,8 +57,12 @@
 
 /* Independent partial sums of a reduction (see the top of the file). */
 #define HGQ_SUM_LANES          16
-/* Level-1 coefficients normalised and searched per chunk: 128 KB, in L2. */
+/* Level-1 coefficients normalised and searched per chunk: at least 128 KB
+ * (in L2), and at least HGQ_CHUNK_PER_TABLE times the table's K L, since
+ * each search call lays out the table again (for large K the search, not
+ * memory, is the cost, and a chunk in L3 is as good). */
 #define HGQ_CHUNK_COEFFICIENTS 32768u
+#define HGQ_CHUNK_PER_TABLE    32u
 
 typedef struct hgq_state {
   hgq_codebook owned[HGQ_MAX_EXPANDED_LEVELS]; /* copies of the tables used */
@@ -213,7 +217,11 @@ static int resolve(hgq_quantizer *q, hgq_state *st,
       search_floats = s;
   }
   /* Chunks of whole blocks, a multiple of 64 blocks (the search's tile). */
-  size_t chunk = HGQ_CHUNK_COEFFICIENTS / l1->block_length;
+  size_t chunk_coefficients =
+      (size_t)HGQ_CHUNK_PER_TABLE * st->codebooks[0]->size * l1->block_length;
+  if (chunk_coefficients < HGQ_CHUNK_COEFFICIENTS)
+    chunk_coefficients = HGQ_CHUNK_COEFFICIENTS;
+  size_t chunk = chunk_coefficients / l1->block_length;
   chunk = (chunk + 63) / 64 * 64;
   st->chunk_blocks = chunk < (size_t)l1->blocks ? chunk : (size_t)l1->blocks;
   st->shape = malloc(st->chunk_blocks * l1->block_length * sizeof(float));
@@ -404,13 +412,27 @@ static int hgq_encode(hgq_quantizer *q, const float *g, hgq_bit_writer *w,
   }
   st->has_last = 1;
 
+  /* The writer appends least significant bit first, so packing the indices
+   * here and handing it 32 bits at a time writes the same stream as one put
+   * per index, with a call per word instead of per index. */
+  uint64_t acc = 0;
+  unsigned acc_bits = 0; /* < 32 between indices */
   for (uint32_t j = 0; j < st->level_count; ++j) {
     const uint32_t *idx = st->indices + st->index_offset[j];
-    const unsigned bits = st->levels[j].bits;
-    for (size_t m = 0; m < st->levels[j].blocks; ++m)
-      hgq_bit_writer_put(w, idx[m], bits);
+    const unsigned bits = st->levels[j].bits; /* <= 32 */
+    const uint64_t mask = (1ull << bits) - 1; /* as the writer's */
+    for (size_t m = 0; m < st->levels[j].blocks; ++m) {
+      acc |= ((uint64_t)idx[m] & mask) << acc_bits;
+      acc_bits += bits;
+      if (acc_bits >= 32) {
+        hgq_bit_writer_put(w, (uint32_t)acc, 32);
+        acc >>= 32;
+        acc_bits -= 32;
+      }
+    }
   }
-  hgq_bit_writer_put(w, sign, 1);
+  acc |= (uint64_t)sign << acc_bits;
+  hgq_bit_writer_put(w, (uint32_t)acc, acc_bits + 1);
 
   if (g_hat != NULL)
     reconstruct(st, sign, rho_hat, g_hat, d);
