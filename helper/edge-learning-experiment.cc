@@ -10,8 +10,10 @@
 #include "edge-learning-experiment.h"
 
 #include "edge-scenario-helper.h"
+#include "ns3/attribute-json.h"
 #include "ns3/config.h"
 #include "ns3/double.h"
+#include "ns3/edge-device-application.h"
 #include "ns3/edge-learning-helper.h"
 #include "ns3/edge-server-application.h"
 #include "ns3/hgq.h"
@@ -24,6 +26,7 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 #include "ns3/vector.h"
+#include "ns3/version-defines.h"
 
 #include <chrono>
 #include <filesystem>
@@ -36,29 +39,6 @@ namespace ns3 {
 NS_LOG_COMPONENT_DEFINE("EdgeLearningExperiment");
 
 namespace {
-
-std::string
-JsonString(const std::string& s)
-{
-    std::string out = "\"";
-    for (char c : s)
-    {
-        if (c == '"' || c == '\\')
-        {
-            out += '\\';
-            out += c;
-        }
-        else if (static_cast<unsigned char>(c) < 0x20)
-        {
-            out += ' ';
-        }
-        else
-        {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
 
 double
 SecondsSince(std::chrono::steady_clock::time_point t0)
@@ -242,20 +222,47 @@ EdgeLearningExperiment::Validate() const
 
 std::string
 EdgeLearningExperiment::ParamsJson(const std::string& quantizer,
-                                   const std::string& scenarioDescription) const
+                                   const std::string& scenarioDescription,
+                                   const std::string& attributes) const
 {
     const EdgeExperimentConfig& c = m_config;
     std::ostringstream json;
-    json << std::setprecision(17) << "{\"scenario\": " << JsonString(c.scenario)
+    json << std::setprecision(17) << "{\"scenario\": " << JsonQuote(c.scenario)
          << ", \"devices\": " << c.devices << ", \"rounds\": " << c.rounds
-         << ", \"model\": " << JsonString(c.model) << ", \"partition\": " << JsonString(c.partition)
+         << ", \"model\": " << JsonQuote(c.model) << ", \"partition\": " << JsonQuote(c.partition)
          << ", \"alpha\": " << c.alpha << ", \"batch\": " << c.batch << ", \"lr\": " << c.lr
-         << ", \"momentum\": " << c.momentum << ", \"quantizer\": " << JsonString(quantizer)
-         << ", \"plan\": " << JsonString(c.plan) << ", \"bits_per_coef\": " << c.bitsPerCoef
+         << ", \"momentum\": " << c.momentum << ", \"quantizer\": " << JsonQuote(quantizer)
+         << ", \"plan\": " << JsonQuote(c.plan) << ", \"bits_per_coef\": " << c.bitsPerCoef
          << ", \"seed\": " << c.seed << ", \"deadline_s\": " << c.deadlineS
          << ", \"eval_every\": " << c.evalEvery << ", \"eval_subset\": " << c.evalSubset
-         << ", \"downlink\": " << JsonString(c.downlink) << ", \"scenario_settings\": "
-         << (scenarioDescription.empty() ? "{}" : scenarioDescription) << "}";
+         << ", \"downlink\": " << JsonQuote(c.downlink) << ", \"scenario_settings\": "
+         << (scenarioDescription.empty() ? "{}" : scenarioDescription)
+         << ", \"attributes\": " << attributes
+         << ", \"command_line\": " << JsonStringArray(m_commandLine) << ", \"ns3_version\": \""
+         << NS3_VERSION_MAJOR << "." << NS3_VERSION_MINOR << "." << NS3_VERSION_PATCH << "\"}";
+    return json.str();
+}
+
+std::string
+EdgeLearningExperiment::RunAttributesJson(const EdgeLearningHelper& helper,
+                                          Ptr<const EdgeScenarioHelper> scenarioHelper) const
+{
+    Ptr<const EdgeServerApplication> server = helper.GetServer();
+    const ApplicationContainer devices = helper.GetDevices();
+    Ptr<const EdgeDeviceApplication> device
+        = devices.GetN() > 0 ? DynamicCast<const EdgeDeviceApplication>(devices.Get(0))
+                             : Ptr<const EdgeDeviceApplication>();
+    std::ostringstream json;
+    json << "{\"server\": " << AttributesToJson(server) << ", \"server_quantizer\": "
+         << AttributesToJson(server ? server->GetQuantizer() : Ptr<GradientQuantizer>())
+         << ", \"device\": " << AttributesToJson(device) << ", \"device_quantizer\": "
+         << AttributesToJson(device ? device->GetQuantizer() : Ptr<GradientQuantizer>())
+         << ", \"devices_note\": "
+         << JsonQuote("device 0 of " + std::to_string(devices.GetN())
+                      + "; every device comes from one factory, only DeviceId differs, and each "
+                        "device quantizer's Seed is drawn from RngRun at start")
+         << ", \"learning_task\": " << AttributesToJson(m_task)
+         << ", \"scenario\": " << AttributesToJson(scenarioHelper) << "}";
     return json.str();
 }
 
@@ -298,18 +305,22 @@ EdgeLearningExperiment::RunOne(const std::string& quantizer, std::ostream& out)
     {
         helper.SetServerAttribute("RoundDeadline", TimeValue(Seconds(c.deadlineS)));
     }
-    if (m_db)
-    {
-        RunRecord run;
-        run.scenario = scenario.name;
-        run.seed = c.seed;
-        run.params = ParamsJson(quantizer, scenario.description);
-        helper.SetResultsDatabase(m_db, run);
-    }
 
     ApplicationContainer serverApps = helper.InstallServer(scenario.server);
     ApplicationContainer deviceApps
         = helper.InstallDevices(scenario.devices, scenario.serverAddress);
+    if (m_db)
+    {
+        // After the install, so that the attributes read back are the ones
+        // the objects of this run hold (helper settings, Config::SetDefault
+        // and --ns3::... alike); the server writes the row when it starts.
+        RunRecord run;
+        run.scenario = scenario.name;
+        run.seed = c.seed;
+        run.params = ParamsJson(quantizer, scenario.description,
+                                RunAttributesJson(helper, scenarioHelper));
+        helper.SetResultsDatabase(m_db, run);
+    }
     helper.AssignStreams(scenario.streamsUsed);
     serverApps.Start(scenario.readyTime);
     deviceApps.Start(scenario.readyTime);
@@ -456,6 +467,7 @@ EdgeLearningExperiment::RunMain(
     int argc, char* argv[], const std::string& programFile, const std::string& usage,
     const std::vector<std::pair<std::string, std::string>>& scenarioOptions)
 {
+    m_commandLine.assign(argv, argv + argc);
     CommandLine cmd(programFile);
     cmd.Usage(usage);
     AddCommandLineOptions(cmd);

@@ -20,6 +20,9 @@
 
 namespace ns3 {
 
+class EdgeLearningHelper;
+class EdgeScenarioHelper;
+
 /** The knobs every scenario program shares (command-line names in brackets). */
 struct EdgeExperimentConfig
 {
@@ -122,13 +125,18 @@ class EdgeLearningExperiment
 
   private:
     EdgeExperimentRunResult RunOne(const std::string& quantizer, std::ostream& out);
-    std::string ParamsJson(const std::string& quantizer, const std::string& scenario) const;
+    std::string ParamsJson(const std::string& quantizer, const std::string& scenario,
+                           const std::string& attributes) const;
+    /** params.attributes: the attributes of every configured object of the run. */
+    std::string RunAttributesJson(const EdgeLearningHelper& helper,
+                                  Ptr<const EdgeScenarioHelper> scenarioHelper) const;
     void PrintSummary(std::ostream& out) const;
 
     EdgeExperimentConfig m_config;
     Ptr<LearningTask> m_task;
     Ptr<ResultsDatabase> m_db;
     std::vector<EdgeExperimentRunResult> m_results;
+    std::vector<std::string> m_commandLine; //!< argv of RunMain (empty otherwise)
 };
 
 } // namespace ns3

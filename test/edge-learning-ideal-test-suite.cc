@@ -6,6 +6,8 @@
  * overhead stated below.
  */
 #include "edge-learning-test-utils.h"
+#include "ns3/attribute-json.h"
+#include "ns3/config.h"
 #include "ns3/edge-learning-experiment.h"
 #include "ns3/gradient-quantizer.h"
 #include "ns3/gradient-upload-header.h"
@@ -14,6 +16,7 @@
 #include "ns3/test.h"
 
 #include <cstdio>
+#include <sqlite3.h>
 #include <sstream>
 #include <unistd.h>
 #include <vector>
@@ -180,6 +183,130 @@ class EdgeLearningIdealRefusalTestCase : public TestCase
 
 /**
  * \ingroup edge-learning-tests
+ * runs.params records the attributes set outside the driver's knobs
+ * (Config::SetDefault, as --ns3::... does), the command line and the ns-3
+ * version, next to the knobs it always held.
+ */
+class EdgeLearningIdealParamsTestCase : public TestCase
+{
+  public:
+    EdgeLearningIdealParamsTestCase()
+        : TestCase("runs.params holds every attribute of the run's objects")
+    {}
+
+  private:
+    /** json_extract(params, path) of the only runs row, or "<error: ...>". */
+    static std::string Extract(const std::string& dbPath, const std::string& path)
+    {
+        std::string result = "<no row>";
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(dbPath.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK)
+        {
+            sqlite3_stmt* s = nullptr;
+            if (sqlite3_prepare_v2(db, "SELECT json_extract(params, ?1) FROM runs", -1, &s, nullptr)
+                == SQLITE_OK)
+            {
+                sqlite3_bind_text(s, 1, path.c_str(), -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(s) == SQLITE_ROW)
+                {
+                    const unsigned char* text = sqlite3_column_text(s, 0);
+                    result = text ? reinterpret_cast<const char*>(text) : "<null>";
+                }
+            }
+            else
+            {
+                result = std::string("<error: ") + sqlite3_errmsg(db) + ">";
+            }
+            sqlite3_finalize(s);
+        }
+        sqlite3_close(db);
+        return result;
+    }
+
+    /** The current default of a "ns3::Type::Attribute", to restore it. */
+    static std::string Default(const std::string& type, const std::string& attribute)
+    {
+        TypeId::AttributeInformation info;
+        NS_ABORT_UNLESS(TypeId::LookupByName(type).LookupAttributeByName(attribute, &info));
+        return info.initialValue->SerializeToString(info.checker);
+    }
+
+    void DoRun() override
+    {
+        NS_TEST_ASSERT_MSG_EQ(JsonQuote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"",
+                              "JSON string escaping");
+        NS_TEST_ASSERT_MSG_EQ(JsonStringArray({"x", "--y=\"z\""}), "[\"x\", \"--y=\\\"z\\\"\"]",
+                              "JSON string array");
+
+        const std::string dbPath
+            = "/tmp/edge-learning-ideal-params-test-" + std::to_string(getpid()) + ".db";
+        std::remove(dbPath.c_str());
+        const std::string weighting = Default("ns3::EdgeServerApplication", "Weighting");
+        const std::string errorFeedback = Default("ns3::GradientQuantizer", "ErrorFeedback");
+        const std::string flops = Default("ns3::EdgeDeviceApplication", "ComputeFlopsPerSecond");
+        NS_TEST_ASSERT_MSG_NE(weighting, "samples", "the test needs a non-default value");
+        NS_TEST_ASSERT_MSG_NE(errorFeedback, "on", "the test needs a non-default value");
+        Config::SetDefault("ns3::EdgeServerApplication::Weighting", StringValue("samples"));
+        Config::SetDefault("ns3::GradientQuantizer::ErrorFeedback", StringValue("on"));
+        Config::SetDefault("ns3::EdgeDeviceApplication::ComputeFlopsPerSecond",
+                           StringValue("2.5e9"));
+
+        EdgeLearningExperiment experiment("ideal");
+        EdgeExperimentConfig& c = experiment.GetConfig();
+        ConfigureSmallRun(c, 2, 1, 4);
+        c.quantizers = "qsgd";
+        c.db = dbPath;
+        c.scenarioAttributes = {{"Delay", "7ms"}};
+        std::ostringstream log;
+        const int status = experiment.Run(log);
+        Config::SetDefault("ns3::EdgeServerApplication::Weighting", StringValue(weighting));
+        Config::SetDefault("ns3::GradientQuantizer::ErrorFeedback", StringValue(errorFeedback));
+        Config::SetDefault("ns3::EdgeDeviceApplication::ComputeFlopsPerSecond", StringValue(flops));
+        NS_TEST_ASSERT_MSG_EQ(status, 0, "the run was refused: " << log.str());
+
+        // The keys the documentation's queries use are unchanged.
+        NS_TEST_EXPECT_MSG_EQ(Extract(dbPath, "$.devices"), "2", "params.devices");
+        NS_TEST_EXPECT_MSG_EQ(Extract(dbPath, "$.quantizer"), "qsgd", "params.quantizer");
+        // Keys holding "::" must be quoted in a JSON path.
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath, "$.attributes.server.\"ns3::EdgeServerApplication::Weighting\""),
+            "samples", "Config::SetDefault of the server recorded");
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath,
+                    "$.attributes.server_quantizer.\"ns3::GradientQuantizer::ErrorFeedback\""),
+            "on", "Config::SetDefault of the server's quantizer recorded");
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath,
+                    "$.attributes.device_quantizer.\"ns3::GradientQuantizer::ErrorFeedback\""),
+            "on", "Config::SetDefault of a device's quantizer recorded");
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath, "$.attributes.device_quantizer.\"ns3::GradientQuantizer::Method\""),
+            "qsgd", "the helper's quantizer setting recorded");
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath,
+                    "$.attributes.device.\"ns3::EdgeDeviceApplication::ComputeFlopsPerSecond\""),
+            "2.5e+09", "Config::SetDefault of a device recorded");
+        // Parent TypeIds are walked: Application's attributes are there too.
+        NS_TEST_EXPECT_MSG_EQ(Extract(dbPath, "$.attributes.device.\"ns3::Application::StopTime\""),
+                              "+0ns", "parent TypeId attribute recorded");
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath, "$.attributes.learning_task.\"ns3::LearningTask::BatchSize\""), "16",
+            "learning task recorded");
+        NS_TEST_EXPECT_MSG_EQ(
+            Extract(dbPath, "$.attributes.scenario.\"ns3::EdgeIdealScenarioHelper::Delay\""),
+            "+7e+06ns", "scenario helper recorded");
+        // Not through RunMain: no argv to record.
+        NS_TEST_EXPECT_MSG_EQ(Extract(dbPath, "$.command_line"), "[]", "empty command line");
+        NS_TEST_EXPECT_MSG_EQ(Extract(dbPath, "$.ns3_version").rfind("3.", 0), 0,
+                              "ns-3 version recorded");
+        std::remove(dbPath.c_str());
+        std::remove((dbPath + "-wal").c_str());
+        std::remove((dbPath + "-shm").c_str());
+    }
+};
+
+/**
+ * \ingroup edge-learning-tests
  * The ideal-star suite.
  */
 class EdgeLearningIdealTestSuite : public TestSuite
@@ -191,6 +318,7 @@ class EdgeLearningIdealTestSuite : public TestSuite
         AddTestCase(new EdgeLearningIdealRefusalTestCase(), TestCase::QUICK);
         AddTestCase(new EdgeLearningIdealRunTestCase("fp32"), TestCase::QUICK);
         AddTestCase(new EdgeLearningIdealRunTestCase("signsgd"), TestCase::QUICK);
+        AddTestCase(new EdgeLearningIdealParamsTestCase(), TestCase::QUICK);
     }
 };
 
