@@ -10,8 +10,8 @@
  *   devices(run_id, device, x_m, y_m, distance_m, n_samples, label_histogram)
  *   rounds(run_id, round, t_start_s, t_end_s, uplink_bits, uplink_bytes,
  *          devices_done, accuracy, loss)
- *   uploads(run_id, round, device, payload_bits, wire_bytes, t_start_s,
- *           t_end_s, completed, cos_similarity)
+ *   uploads(upload_id, run_id, round, device, payload_bits, wire_bytes,
+ *           t_start_s, t_end_s, completed, cos_similarity)
  * `batch` labels the runs of one invocation (attribute "Batch"; by default one
  * label per process), so a report can pick "the runs of the last command".
  * Unsigned 64-bit values are stored bit for bit in SQLite's signed INTEGER.
