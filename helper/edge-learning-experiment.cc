@@ -16,6 +16,7 @@
 #include "ns3/edge-device-application.h"
 #include "ns3/edge-learning-helper.h"
 #include "ns3/edge-server-application.h"
+#include "ns3/gradient-quantizer.h"
 #include "ns3/hgq.h"
 #include "ns3/learn.h"
 #include "ns3/log.h"
@@ -139,85 +140,235 @@ EdgeLearningExperiment::SplitList(const std::string& list)
     return items;
 }
 
+namespace {
+
+/** "--name=value" as the user would have typed it. */
+template<typename T>
+std::string
+Option(const std::string& name, const T& value)
+{
+    std::ostringstream os;
+    os << std::setprecision(12) << "--" << name << "=" << value;
+    return os.str();
+}
+
+/**
+ * Checks value against the checker of typeName's attribute (parents
+ * included), the same test SetAttribute applies, so each range is written
+ * once: in the attribute's definition. On refusal *error names the option
+ * and the attribute's range ("type min:max" of a numeric checker) or its
+ * accepted values.
+ */
+bool
+CheckAttribute(const std::string& typeName, const std::string& attribute,
+               const AttributeValue& value, const std::string& option, std::string* error)
+{
+    TypeId tid;
+    TypeId::AttributeInformation info;
+    if (!TypeId::LookupByNameFailSafe(typeName, &tid)
+        || !tid.LookupAttributeByName(attribute, &info))
+    {
+        *error = option + ": " + typeName + " has no attribute " + attribute;
+        return false;
+    }
+    if (info.checker->CreateValidValue(value))
+    {
+        return true;
+    }
+    const std::string type = info.checker->GetUnderlyingTypeInformation();
+    const auto space = type.find(' ');
+    const auto colon = type.rfind(':');
+    if (space != std::string::npos && colon != std::string::npos && colon > space)
+    {
+        *error = option + " is out of range: " + attribute + " must be in ["
+                 + type.substr(space + 1, colon - space - 1) + ", " + type.substr(colon + 1) + "]";
+    }
+    else
+    {
+        *error = option + " is not valid: " + attribute + " accepts " + type;
+    }
+    return false;
+}
+
+} // namespace
+
 std::string
 EdgeLearningExperiment::Validate() const
 {
-    const EdgeExperimentConfig& c = m_config;
-    std::ostringstream why;
-    if (c.scenario != "wifi" && c.scenario != "lte" && c.scenario != "ideal")
+    std::string error;
+    return Validate(m_config, &error) ? std::string() : error;
+}
+
+bool
+EdgeLearningExperiment::Validate(const EdgeExperimentConfig& c, std::string* errorOut)
+{
+    std::string error;
+    const bool ok = [&c, &error]()
     {
-        why << "scenario \"" << c.scenario << "\" is not wifi, lte or ideal";
-    }
-    else if (c.devices == 0)
-    {
-        why << "--devices must be at least 1";
-    }
-    else if (c.rounds == 0)
-    {
-        why << "--rounds must be at least 1";
-    }
-    else if (c.batch == 0)
-    {
-        why << "--batch must be at least 1";
-    }
-    else if (!(c.lr > 0))
-    {
-        why << "--lr must be positive (got " << c.lr << ")";
-    }
-    else if (!(c.momentum >= 0 && c.momentum < 1))
-    {
-        why << "--momentum must be in [0, 1) (got " << c.momentum << ")";
-    }
-    else if (c.evalEvery == 0)
-    {
-        why << "--evalEvery must be at least 1";
-    }
-    else if (c.deadlineS < 0)
-    {
-        why << "--deadline must be >= 0 seconds";
-    }
-    else if (c.bitsPerCoef < 0)
-    {
-        why << "--bitsPerCoef must be >= 0";
-    }
-    else if (c.downlink != "ideal" && c.downlink != "model")
-    {
-        why << "--downlink must be ideal or model (got \"" << c.downlink << "\")";
-    }
-    if (!why.str().empty())
-    {
-        return why.str();
-    }
-    learn_model_kind model;
-    if (learn_model_kind_from_name(c.model.c_str(), &model) != LEARN_OK)
-    {
-        return "--model \"" + c.model + "\" is not softmax, mlp, cnn-small or cnn";
-    }
-    learn_partition_kind partition;
-    if (learn_partition_kind_from_name(c.partition.c_str(), &partition) != LEARN_OK)
-    {
-        return "--partition \"" + c.partition + "\" is not iid, shards or dirichlet";
-    }
-    if (partition == LEARN_PARTITION_DIRICHLET && !(c.alpha > 0))
-    {
-        return "--alpha must be positive for the dirichlet partition";
-    }
-    const std::vector<std::string> quantizers = SplitList(c.quantizers);
-    if (quantizers.empty())
-    {
-        return "--quantizer names no quantizer";
-    }
-    for (const std::string& q : quantizers)
-    {
-        hgq_method method;
-        if (hgq_method_from_name(q.c_str(), &method) != HGQ_OK)
+        if (c.scenario != "wifi" && c.scenario != "lte" && c.scenario != "ideal")
         {
-            return "--quantizer \"" + q
-                   + "\" is not one of fp32, signsgd, signsgd-mv, ef-signsgd, qsgd, terngrad, "
-                     "topk, hsq, hgq";
+            error = "scenario \"" + c.scenario + "\" is not wifi, lte or ideal";
+            return false;
         }
+        if (c.devices == 0)
+        {
+            error = "--devices must be at least 1";
+            return false;
+        }
+        if (!(c.lr > 0))
+        {
+            error = Option("lr", c.lr) + ": --lr must be positive";
+            return false;
+        }
+        if (!(c.deadlineS >= 0))
+        {
+            error = Option("deadline", c.deadlineS) + ": --deadline must be >= 0 seconds";
+            return false;
+        }
+        if (!(c.bitsPerCoef >= 0))
+        {
+            error = Option("bitsPerCoef", c.bitsPerCoef) + ": --bitsPerCoef must be >= 0";
+            return false;
+        }
+        learn_model_kind model;
+        if (learn_model_kind_from_name(c.model.c_str(), &model) != LEARN_OK)
+        {
+            error = "--model \"" + c.model + "\" is not softmax, mlp, cnn-small or cnn";
+            return false;
+        }
+        learn_partition_kind partition;
+        if (learn_partition_kind_from_name(c.partition.c_str(), &partition) != LEARN_OK)
+        {
+            error = "--partition \"" + c.partition + "\" is not iid, shards or dirichlet";
+            return false;
+        }
+
+        // Every value Run sets as an attribute, against that attribute's checker.
+        const std::string task = "ns3::LearningTask";
+        const std::string server = "ns3::EdgeServerApplication";
+        if (!CheckAttribute(task, "Model", StringValue(c.model), Option("model", c.model), &error)
+            || !CheckAttribute(task, "Partition", StringValue(c.partition),
+                               Option("partition", c.partition), &error)
+            || !CheckAttribute(task, "DirichletAlpha", DoubleValue(c.alpha),
+                               Option("alpha", c.alpha), &error)
+            || !CheckAttribute(task, "BatchSize", UintegerValue(c.batch), Option("batch", c.batch),
+                               &error)
+            || !CheckAttribute(task, "EvalSubsetSize", UintegerValue(c.evalSubset),
+                               Option("evalSubset", c.evalSubset), &error)
+            || !CheckAttribute(task, "Seed", UintegerValue(c.seed), Option("seed", c.seed), &error)
+            || !CheckAttribute(server, "Rounds", UintegerValue(c.rounds),
+                               Option("rounds", c.rounds), &error)
+            || !CheckAttribute(server, "LearningRate", DoubleValue(c.lr), Option("lr", c.lr),
+                               &error)
+            || !CheckAttribute(server, "Momentum", DoubleValue(c.momentum),
+                               Option("momentum", c.momentum), &error)
+            || !CheckAttribute(server, "EvalEvery", UintegerValue(c.evalEvery),
+                               Option("evalEvery", c.evalEvery), &error)
+            || !CheckAttribute(server, "Downlink", StringValue(c.downlink),
+                               Option("downlink", c.downlink), &error))
+        {
+            return false;
+        }
+        if (c.deadlineS > 0
+            && !CheckAttribute(server, "RoundDeadline", TimeValue(Seconds(c.deadlineS)),
+                               Option("deadline", c.deadlineS), &error))
+        {
+            return false;
+        }
+        if (!c.dataDir.empty() && !std::filesystem::is_directory(c.dataDir))
+        {
+            error = Option("dataDir", c.dataDir) + ": no such folder";
+            return false;
+        }
+
+        // Scenario settings, on the attributes of this scenario's helper.
+        Ptr<EdgeScenarioHelper> scenarioHelper = EdgeScenarioHelper::CreateByName(c.scenario);
+        const std::string scenarioType = scenarioHelper->GetInstanceTypeId().GetName();
+        for (const auto& [name, value] : c.scenarioAttributes)
+        {
+            if (!CheckAttribute(scenarioType, name, StringValue(value),
+                                "scenario setting " + name + "=" + value, &error))
+            {
+                return false;
+            }
+        }
+
+        // Every quantizer of the list, built for the model's D now rather
+        // than when its run starts (after the runs before it have finished).
+        const std::vector<std::string> quantizers = SplitList(c.quantizers);
+        if (quantizers.empty())
+        {
+            error = "--quantizer names no quantizer";
+            return false;
+        }
+        for (const std::string& q : quantizers)
+        {
+            hgq_method method;
+            if (hgq_method_from_name(q.c_str(), &method) != HGQ_OK)
+            {
+                error = "--quantizer \"" + q
+                        + "\" is not one of fp32, signsgd, signsgd-mv, ef-signsgd, qsgd, "
+                          "terngrad, topk, hsq, hgq";
+                return false;
+            }
+        }
+        const std::string quantizer = "ns3::GradientQuantizer";
+        if (!CheckAttribute(quantizer, "Plan", StringValue(c.plan), Option("plan", c.plan), &error))
+        {
+            return false;
+        }
+        if (c.bitsPerCoef > 0
+            && !CheckAttribute(quantizer, "BitsPerCoefficient", DoubleValue(c.bitsPerCoef),
+                               Option("bitsPerCoef", c.bitsPerCoef), &error))
+        {
+            return false;
+        }
+        // D from the model alone (Fashion-MNIST: 28 x 28 images, 10 classes;
+        // one-sample scratch): the data set is not loaded for this.
+        int status = LEARN_OK;
+        learn_model* scratchModel = learn_model_create(model, 28, 28, 10, 1, &status);
+        if (scratchModel == nullptr)
+        {
+            error = Option("model", c.model)
+                    + ": the model cannot be built: " + learn_strerror(status);
+            return false;
+        }
+        const auto dimension = static_cast<uint32_t>(learn_model_dimension(scratchModel));
+        learn_model_destroy(scratchModel);
+        const std::string budget = !c.plan.empty()     ? Option("plan", c.plan)
+                                   : c.bitsPerCoef > 0 ? Option("bitsPerCoef", c.bitsPerCoef)
+                                                       : std::string();
+        for (const std::string& q : quantizers)
+        {
+            // Created here, so Config::SetDefault and --ns3::GradientQuantizer::...
+            // apply to it as they will to the quantizers of the run.
+            Ptr<GradientQuantizer> trial = CreateObject<GradientQuantizer>();
+            trial->SetAttribute("Method", StringValue(q));
+            if (!c.plan.empty())
+            {
+                trial->SetAttribute("Plan", StringValue(c.plan));
+            }
+            if (c.bitsPerCoef > 0)
+            {
+                trial->SetAttribute("BitsPerCoefficient", DoubleValue(c.bitsPerCoef));
+            }
+            const std::string why = trial->CheckConfig(dimension);
+            if (!why.empty())
+            {
+                std::ostringstream os;
+                os << (budget.empty() ? Option("quantizer", q) : budget) << ": " << q
+                   << " cannot be built for " << c.model << " (D = " << dimension << "): " << why;
+                error = os.str();
+                return false;
+            }
+        }
+        return true;
+    }();
+    if (!ok && errorOut != nullptr)
+    {
+        *errorOut = error;
     }
-    return "";
+    return ok;
 }
 
 std::string
@@ -366,10 +517,10 @@ int
 EdgeLearningExperiment::Run(std::ostream& out)
 {
     m_results.clear();
-    const std::string why = Validate();
-    if (!why.empty())
+    std::string why;
+    if (!Validate(m_config, &why))
     {
-        out << "edge-learning: " << why << std::endl;
+        out << m_programName << ": " << why << std::endl;
         return 1;
     }
     const EdgeExperimentConfig& c = m_config;
@@ -468,6 +619,7 @@ EdgeLearningExperiment::RunMain(
     const std::vector<std::pair<std::string, std::string>>& scenarioOptions)
 {
     m_commandLine.assign(argv, argv + argc);
+    m_programName = std::filesystem::path(programFile).stem().string();
     CommandLine cmd(programFile);
     cmd.Usage(usage);
     AddCommandLineOptions(cmd);

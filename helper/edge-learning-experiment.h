@@ -95,6 +95,18 @@ class EdgeLearningExperiment
     std::string Validate() const;
 
     /**
+     * Checks every knob of config before any run starts: each value that
+     * becomes an ns-3 attribute (learning task, server, quantizer, scenario
+     * helper) against that attribute's own checker, and each quantizer of the
+     * comma list by building it for the model's D (GradientQuantizer::
+     * CheckConfig), so an infeasible hgq budget is refused before the first
+     * run rather than when its own run starts. Returns true, or false with
+     * *error (may be nullptr) set to one line naming the option and what was
+     * wrong. Never aborts.
+     */
+    static bool Validate(const EdgeExperimentConfig& config, std::string* error);
+
+    /**
      * Runs one simulation per quantizer and prints progress and the summary
      * table to out. Returns 0, or 1 after printing why the configuration
      * was refused.
@@ -136,7 +148,8 @@ class EdgeLearningExperiment
     Ptr<LearningTask> m_task;
     Ptr<ResultsDatabase> m_db;
     std::vector<EdgeExperimentRunResult> m_results;
-    std::vector<std::string> m_commandLine; //!< argv of RunMain (empty otherwise)
+    std::vector<std::string> m_commandLine;     //!< argv of RunMain (empty otherwise)
+    std::string m_programName{"edge-learning"}; //!< prefix of the refusal line
 };
 
 } // namespace ns3

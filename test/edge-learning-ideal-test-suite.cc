@@ -183,6 +183,115 @@ class EdgeLearningIdealRefusalTestCase : public TestCase
 
 /**
  * \ingroup edge-learning-tests
+ * Every knob that becomes an attribute is checked against that attribute's
+ * own checker, and every quantizer of the list is built for the model's D,
+ * before any run: the static Validate refuses each bad value with one line
+ * naming the option (never an abort inside SetAttribute or a late refusal
+ * after the earlier runs), and Run returns 1 without running anything.
+ */
+class EdgeLearningIdealAttributeRangeTestCase : public TestCase
+{
+  public:
+    EdgeLearningIdealAttributeRangeTestCase()
+        : TestCase("knobs outside their attribute's range are refused before any run")
+    {}
+
+  private:
+    static EdgeExperimentConfig Good()
+    {
+        EdgeExperimentConfig c;
+        c.scenario = "ideal";
+        c.devices = 2;
+        c.rounds = 2;
+        c.model = "softmax";
+        c.quantizers = "fp32,signsgd,hgq";
+        c.db = "none";
+        return c;
+    }
+
+    /** Validate refuses c with a message holding every one of `expected`. */
+    void ExpectRefused(const EdgeExperimentConfig& c, const std::vector<std::string>& expected,
+                       const std::string& what)
+    {
+        std::string error;
+        NS_TEST_EXPECT_MSG_EQ(EdgeLearningExperiment::Validate(c, &error), false, what);
+        for (const std::string& text : expected)
+        {
+            NS_TEST_EXPECT_MSG_NE(error.find(text), std::string::npos,
+                                  what << ": \"" << error << "\" names " << text);
+        }
+        NS_TEST_EXPECT_MSG_EQ(error.find('\n'), std::string::npos, what << ": one line");
+    }
+
+    void DoRun() override
+    {
+        std::string error = "untouched";
+        NS_TEST_EXPECT_MSG_EQ(EdgeLearningExperiment::Validate(Good(), &error), true,
+                              "a good configuration passes: " << error);
+        NS_TEST_EXPECT_MSG_EQ(EdgeLearningExperiment::Validate(Good(), nullptr), true,
+                              "error may be nullptr");
+
+        EdgeExperimentConfig c = Good();
+        c.alpha = 0;
+        ExpectRefused(c, {"--alpha=0", "DirichletAlpha", "[0.001, "}, "alpha 0");
+        c.alpha = 1e9;
+        ExpectRefused(c, {"--alpha=1000000000", "DirichletAlpha"}, "alpha 1e9");
+        c = Good();
+        c.batch = 5000;
+        ExpectRefused(c, {"--batch=5000", "BatchSize", "[1, 4096]"}, "batch 5000");
+        c = Good();
+        c.momentum = 0.9999995;
+        ExpectRefused(c, {"--momentum=0.9999995", "Momentum"}, "momentum past the checker");
+        c = Good();
+        c.evalEvery = 0;
+        ExpectRefused(c, {"--evalEvery=0", "EvalEvery"}, "evalEvery 0");
+        c = Good();
+        c.rounds = 0;
+        ExpectRefused(c, {"--rounds=0", "Rounds"}, "rounds 0");
+        c = Good();
+        c.deadlineS = 1e-9;
+        ExpectRefused(c, {"--deadline=1e-09", "RoundDeadline"}, "deadline under 1 us");
+        c = Good();
+        c.downlink = "carrier-pigeon";
+        ExpectRefused(c, {"--downlink=carrier-pigeon", "Downlink", "ideal|model"}, "downlink");
+        c = Good();
+        c.scenarioAttributes = {{"DataRate", "fast"}};
+        ExpectRefused(c, {"DataRate=fast"}, "scenario setting refused by its checker");
+        c.scenarioAttributes = {{"NoSuchSetting", "1"}};
+        ExpectRefused(c, {"NoSuchSetting"}, "unknown scenario setting");
+        c = Good();
+        c.dataDir = "/nonexistent/fashion-mnist";
+        ExpectRefused(c, {"--dataDir=/nonexistent/fashion-mnist"}, "missing data folder");
+
+        // Budgets: below the attribute's range, and in range but infeasible
+        // for hgq at softmax's D (only found by building the quantizer).
+        c = Good();
+        c.bitsPerCoef = 0.01;
+        ExpectRefused(c, {"--bitsPerCoef=0.01", "BitsPerCoefficient"}, "budget below range");
+        c.bitsPerCoef = 0.2;
+        ExpectRefused(c, {"--bitsPerCoef=0.2", "hgq", "D = 7850"}, "infeasible hgq budget");
+        c.quantizers = "fp32,signsgd";
+        NS_TEST_EXPECT_MSG_EQ(EdgeLearningExperiment::Validate(c, &error), true,
+                              "the budget only matters to hgq: " << error);
+        c = Good();
+        c.plan = "8x40";
+        ExpectRefused(c, {"--plan=8x40", "hgq", "Plan"}, "infeasible plan");
+
+        // Run refuses before anything runs: no results, exit code 1.
+        EdgeLearningExperiment experiment("ideal");
+        experiment.GetConfig() = Good();
+        experiment.GetConfig().quantizers = "fp32,hgq";
+        experiment.GetConfig().bitsPerCoef = 0.2;
+        std::ostringstream log;
+        NS_TEST_EXPECT_MSG_EQ(experiment.Run(log), 1, "Run refuses the infeasible budget");
+        NS_TEST_EXPECT_MSG_EQ(experiment.GetResults().size(), 0u, "before the fp32 run");
+        NS_TEST_EXPECT_MSG_NE(log.str().find("--bitsPerCoef=0.2"), std::string::npos,
+                              "message names --bitsPerCoef: " << log.str());
+    }
+};
+
+/**
+ * \ingroup edge-learning-tests
  * runs.params records the attributes set outside the driver's knobs
  * (Config::SetDefault, as --ns3::... does), the command line and the ns-3
  * version, next to the knobs it always held.
@@ -316,6 +425,7 @@ class EdgeLearningIdealTestSuite : public TestSuite
         : TestSuite("edge-learning-ideal", UNIT)
     {
         AddTestCase(new EdgeLearningIdealRefusalTestCase(), TestCase::QUICK);
+        AddTestCase(new EdgeLearningIdealAttributeRangeTestCase(), TestCase::QUICK);
         AddTestCase(new EdgeLearningIdealRunTestCase("fp32"), TestCase::QUICK);
         AddTestCase(new EdgeLearningIdealRunTestCase("signsgd"), TestCase::QUICK);
         AddTestCase(new EdgeLearningIdealParamsTestCase(), TestCase::QUICK);
